@@ -1,0 +1,101 @@
+#pragma once
+// The store interface. Every backend (SQLite now, PostgreSQL next) implements
+// it; no SQL and no backend type appear outside gateway/store/.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.hpp"
+#include "search/search_query.hpp"
+
+namespace fhirgw::store {
+
+// One version of one resource.
+struct Record {
+  std::string type, id;
+  int64_t version = 0;          // meta.versionId
+  int64_t last_updated_ms = 0;  // meta.lastUpdated
+  bool deleted = false;         // a tombstone version (json empty)
+  std::string json;             // full resource text, meta stamped by the store
+  // Governance columns, derived from the resource on write:
+  std::string controller;  // meta.tag controller code ("" = none)
+  std::string patient_id;  // compartment patient ("" = none)
+  std::string author_org;  // meta.tag author-organisation code ("" = none)
+  bool confidential = false;  // meta.security R/V
+  int64_t row = 0;            // stable row key (keyset paging)
+  std::string sort_value;     // value of the sort key for this row (search only)
+};
+
+enum class WriteKind { create, update, remove };
+
+struct Write {
+  WriteKind kind = WriteKind::update;
+  std::string type, id;
+  std::string json;  // resource text with id set (ignored for remove)
+  std::optional<int64_t> if_match_version;  // 412 when the current version differs
+};
+
+struct WriteResult {
+  Record record;
+  bool created = false;    // a new resource (no earlier version, or earlier one deleted)
+  bool unchanged = false;  // content identical to the current version: no new version
+};
+
+struct SearchPage {
+  std::vector<Record> matches;
+  std::vector<Record> included;
+  std::optional<int64_t> total;               // when asked for
+  std::optional<search::Cursor> next;         // absent on the last page
+};
+
+struct HistoryQuery {
+  std::string type;  // "" = whole system
+  std::string id;    // "" = type history
+  std::optional<int64_t> since_ms;
+  int count = 50;
+  std::optional<int64_t> before_seq;  // paging: versions with seq < before_seq
+  search::Visibility visibility = search::Visibility::nothing();
+};
+
+struct HistoryPage {
+  std::vector<Record> versions;  // newest first
+  std::optional<int64_t> next_before_seq;
+  int64_t total = 0;
+};
+
+// Side tables that must commit atomically with resource writes.
+struct OutboxEntry {  // a partner write queued for write-back to the practice
+  std::string controller, type, id;
+  int64_t version = 0;
+  std::string author_org;
+};
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;  // rolls back unless committed
+  virtual Result<std::optional<Record>> read(const std::string& type, const std::string& id) = 0;
+  virtual Result<WriteResult> put(const Write& w) = 0;
+  virtual Result<SearchPage> search(const search::Query& q) = 0;
+  virtual Status add_outbox(const OutboxEntry& e) = 0;
+  virtual Status commit() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // Current version (may be a tombstone), or nullopt if never existed.
+  virtual Result<std::optional<Record>> read(const std::string& type, const std::string& id) = 0;
+  virtual Result<std::optional<Record>> vread(const std::string& type, const std::string& id,
+                                              int64_t version) = 0;
+  virtual Result<HistoryPage> history(const HistoryQuery& q) = 0;
+  virtual Result<SearchPage> search(const search::Query& q) = 0;
+  virtual Result<std::unique_ptr<Transaction>> begin() = 0;
+  virtual std::string backend_name() const = 0;
+};
+
+// Opens a store from a URL: "sqlite:PATH" (and later "postgres://...").
+Result<std::unique_ptr<Store>> open_store(const std::string& url);
+
+}  // namespace fhirgw::store

@@ -1,0 +1,32 @@
+#include "core/json.hpp"
+#include "core/operation_outcome.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace fhirgw;
+
+TEST(Json, ParseErrorsNameLineAndColumn) {
+  auto r = json::parse("{\n  \"a\": 1,\n  \"b\": }");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.error().message().find("line 3"), std::string::npos) << r.error().message();
+  EXPECT_FALSE(json::parse("{} {}").ok());
+  EXPECT_TRUE(json::parse("  {\"a\":[1,2]}  ").ok());
+}
+
+TEST(Json, PathAccess) {
+  auto d = json::parse(R"({"meta":{"versionId":"3"},"id":"x"})");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(*json::get_string(*d, "id"), "x");
+  EXPECT_STREQ(json::get_path(*d, "meta.versionId")->GetString(), "3");
+  EXPECT_EQ(json::get_path(*d, "meta.nope"), nullptr);
+}
+
+TEST(OperationOutcome, CarriesExpression) {
+  auto e = Error::invalid("bad date", "Patient.birthDate");
+  auto text = to_operation_outcome(e);
+  auto d = json::parse(text);
+  ASSERT_TRUE(d.ok());
+  EXPECT_STREQ((*d)["resourceType"].GetString(), "OperationOutcome");
+  EXPECT_STREQ((*d)["issue"][0]["expression"][0].GetString(), "Patient.birthDate");
+  EXPECT_STREQ((*d)["issue"][0]["code"].GetString(), "invalid");
+}
