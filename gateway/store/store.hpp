@@ -70,6 +70,25 @@ struct OutboxEntry {  // a partner write queued for write-back to the practice
   std::string controller, type, id;
   int64_t version = 0;
   std::string author_org;
+  int64_t created_ms = 0;  // set by the store
+};
+
+// A row an import could not accept, kept so it never vanishes.
+struct QuarantineEntry {
+  int64_t id = 0;           // assigned by the store
+  std::string import_id;    // the import run
+  std::string format;       // emis | systmone
+  std::string organisation; // controller of the file set
+  std::string file;
+  int64_t line = 0;         // 1-based physical line where the record starts
+  std::string column;       // column name ("" when the whole row is at fault)
+  std::string message;
+  std::string raw;          // the raw record text (may be truncated)
+  int64_t created_ms = 0;
+};
+
+struct ResourceKey {
+  std::string type, id;
 };
 
 class Transaction {
@@ -79,6 +98,12 @@ class Transaction {
   virtual Result<WriteResult> put(const Write& w) = 0;
   virtual Result<SearchPage> search(const search::Query& q) = 0;
   virtual Status add_outbox(const OutboxEntry& e) = 0;
+  virtual Status add_quarantine(const QuarantineEntry& e) = 0;
+  // Live (not deleted) resources of a controller, optionally of one patient
+  // (the patient resource itself included): what a bulk import replaces and
+  // what a patient delete removes.
+  virtual Result<std::vector<ResourceKey>> live_keys(const std::string& controller,
+                                                     const std::string& patient_id = {}) = 0;
   virtual Status commit() = 0;
 };
 
@@ -92,6 +117,11 @@ class Store {
   virtual Result<HistoryPage> history(const HistoryQuery& q) = 0;
   virtual Result<SearchPage> search(const search::Query& q) = 0;
   virtual Result<std::unique_ptr<Transaction>> begin() = 0;
+  virtual Result<std::vector<QuarantineEntry>> list_quarantine(const std::string& import_id,
+                                                               int limit, int64_t after_id) = 0;
+  // Outbox entries (partner writes to send back) for a controller since a time.
+  virtual Result<std::vector<OutboxEntry>> list_outbox(const std::string& controller,
+                                                       int64_t since_ms) = 0;
   virtual std::string backend_name() const = 0;
 };
 
