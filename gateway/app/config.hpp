@@ -1,0 +1,34 @@
+#pragma once
+// The gateway's own settings (gateway.yaml): sane defaults when absent,
+// overridden by command-line flags. Deployment scripts depend on these names.
+#include <filesystem>
+#include <string>
+
+#include "core/result.hpp"
+#include "http/server.hpp"
+
+namespace fhirgw::app {
+
+struct GatewayConfig {
+  http::ServerConfig server;       // listen, TLS, limits
+  std::string store_url = "sqlite:var/gateway.db";
+  std::string public_base_url;     // as clients see it ("" = derived from listen)
+  std::string cursor_key_file;     // shared by replicas; generated beside the store if absent
+  size_t worker_threads = 4;
+  size_t worker_queue = 256;
+  std::string policy_file;         // IG policy (YAML)
+  std::string clients_file;        // client registrations (YAML)
+  std::string signing_key_file;    // gateway token signing key (PEM)
+  std::string profiles_dir = "fhir-profiles";
+  std::string inbox_dir;           // watched extract inbox ("" = off)
+  std::string import_config_file;  // extract mapping settings
+  bool development = false;        // no auth, no policy: loopback only
+  std::filesystem::path config_dir;  // relative paths resolve against this
+};
+
+Result<GatewayConfig> load_config(const std::filesystem::path& file);
+// "HOST:PORT" or "[v6]:PORT".
+Status parse_listen(const std::string& text, http::ServerConfig& server);
+bool is_loopback(const std::string& host);
+
+}  // namespace fhirgw::app

@@ -1,0 +1,203 @@
+#include "rest/handler.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/operation_outcome.hpp"
+
+namespace fhirgw::rest {
+
+namespace {
+
+bool accepts_json(const std::string& accept) {
+  if (accept.empty()) return true;
+  for (const char* ok : {"application/fhir+json", "application/json", "*/*", "application/*", "text/json"})
+    if (accept.find(ok) != std::string::npos) return true;
+  return false;
+}
+
+bool json_format_param(const std::string& f) {
+  return f == "json" || f == "application/json" || f == "application/fhir+json" || f == "text/json";
+}
+
+std::string media_type(const std::string& content_type) {
+  std::string t = content_type.substr(0, content_type.find(';'));
+  while (!t.empty() && t.back() == ' ') t.pop_back();
+  for (auto& c : t) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return t;
+}
+
+http::Response outcome(int status, const std::string& code, const std::string& message) {
+  http::Response r;
+  r.status = status;
+  r.body = to_operation_outcome(Error::make(status, code, message));
+  return r;
+}
+
+PreferReturn prefer_return(const std::string& prefer) {
+  if (prefer.find("return=minimal") != std::string::npos) return PreferReturn::minimal;
+  if (prefer.find("return=OperationOutcome") != std::string::npos) return PreferReturn::outcome;
+  return PreferReturn::representation;
+}
+
+model::Interaction interaction_for(RouteKind k) {
+  switch (k) {
+    case RouteKind::read: return model::Interaction::read;
+    case RouteKind::vread: return model::Interaction::vread;
+    case RouteKind::update:
+    case RouteKind::conditional_update: return model::Interaction::update;
+    case RouteKind::remove:
+    case RouteKind::conditional_remove: return model::Interaction::remove;
+    case RouteKind::history_instance: return model::Interaction::history_instance;
+    case RouteKind::history_type:
+    case RouteKind::history_system: return model::Interaction::history_type;
+    case RouteKind::create: return model::Interaction::create;
+    default: return model::Interaction::search;
+  }
+}
+
+}  // namespace
+
+FhirHandler::FhirHandler(FhirService& service, WorkerPool& pool, http::Metrics& metrics)
+    : service_(service), pool_(pool), metrics_(metrics) {}
+
+void FhirHandler::add_endpoint(const std::string& method, const std::string& path, RawEndpoint fn) {
+  endpoints_[{method, path}] = std::move(fn);
+}
+
+void FhirHandler::add_operation(const std::string& name, Operation fn) { operations_[name] = std::move(fn); }
+
+void FhirHandler::handle(http::Request req, std::function<void(http::Response)> respond) {
+  std::string path = req.target.substr(0, req.target.find('?'));
+  // Cheap endpoints answer on the I/O thread.
+  if (req.method == "GET" && path == "/healthz") {
+    http::Response r;
+    r.content_type = "application/json";
+    r.body = "{\"status\":\"ok\"}";
+    r.interaction = "health";
+    return respond(std::move(r));
+  }
+  if (req.method == "GET" && path == "/readyz") {
+    http::Response r;
+    bool ready = ready_();
+    r.status = ready ? 200 : 503;
+    r.content_type = "application/json";
+    r.body = ready ? "{\"status\":\"ready\"}" : "{\"status\":\"starting\"}";
+    r.interaction = "health";
+    return respond(std::move(r));
+  }
+  if (req.method == "GET" && path == "/metrics") {
+    http::Response r;
+    r.content_type = "text/plain; version=0.0.4";
+    r.body = metrics_.render();
+    r.interaction = "metrics";
+    return respond(std::move(r));
+  }
+  auto shared_req = std::make_shared<http::Request>(std::move(req));
+  auto shared_respond = std::make_shared<std::function<void(http::Response)>>(std::move(respond));
+  bool queued = pool_.try_submit([this, shared_req, shared_respond] {
+    http::Response resp;
+    try {
+      resp = dispatch(*shared_req);
+    } catch (const std::exception& e) {
+      spdlog::error("{{\"request_id\":\"{}\",\"error\":\"unhandled exception: {}\"}}", shared_req->request_id, e.what());
+      resp = outcome(500, "exception", "Internal error; the request id identifies it in the logs");
+    }
+    (*shared_respond)(std::move(resp));
+  });
+  if (!queued) {
+    auto r = outcome(503, "transient", "The server is busy; retry shortly");
+    r.set_header("Retry-After", "1");
+    r.interaction = "overload";
+    (*shared_respond)(std::move(r));
+  }
+}
+
+http::Response FhirHandler::finish(const http::Request& req, http::Response resp, bool pretty) const {
+  if (pretty && !resp.body.empty() && resp.content_type.find("json") != std::string::npos) {
+    if (auto d = json::parse(resp.body); d.ok()) resp.body = json::to_pretty_string(*d);
+  }
+  return resp;
+}
+
+http::Response FhirHandler::dispatch(const http::Request& req) {
+  std::string path = req.target.substr(0, req.target.find('?'));
+  if (auto it = endpoints_.find({req.method, path}); it != endpoints_.end()) return it->second(req);
+
+  auto routed = route(req.method, req.target);
+  if (!routed.ok()) {
+    auto r = service_.error(routed.error());
+    r.interaction = "unknown";
+    return r;
+  }
+  Route& rt = routed.value();
+  bool pretty = false;
+  std::string format;
+  for (const auto& [k, v] : rt.params) {
+    if (k == "_format") format = v;
+    if (k == "_pretty") pretty = v == "true";
+  }
+  if (!format.empty() ? !json_format_param(format) : !accepts_json(req.header("accept"))) {
+    return outcome(406, "not-supported", "Only JSON is supported (application/fhir+json)");
+  }
+  const bool has_body = req.method == "POST" || req.method == "PUT";
+  if (has_body && !req.body.empty()) {
+    auto ct = media_type(req.header("content-type"));
+    bool form_search = rt.kind == RouteKind::search && ct == "application/x-www-form-urlencoded";
+    if (!form_search && ct != "application/fhir+json" && ct != "application/json")
+      return outcome(415, "not-supported", "Send FHIR resources as application/fhir+json");
+  }
+  if (rt.kind == RouteKind::capabilities) return finish(req, service_.capabilities(), pretty);
+
+  auto& access = service_.access();
+  auto caller = access.authenticate(req);
+  if (!caller.ok()) {
+    auto r = service_.error(caller.error());
+    r.set_header("WWW-Authenticate", caller.error().issues.size() > 1 ? caller.error().issues[1].diagnostics
+                                                                       : "Bearer realm=\"fhir-gateway\"");
+    r.interaction = "unauthenticated";
+    return r;
+  }
+  Caller& who = caller.value();
+  if (who.purpose.empty()) who.purpose = req.header("x-purpose-of-use");
+
+  AuditRecord audit;
+  audit.request_id = req.request_id;
+  audit.caller = who;
+  audit.interaction = rt.kind == RouteKind::operation ? "$" + rt.operation : to_string(rt.kind);
+  audit.type = rt.type;
+  audit.query = rt.query;
+  audit.remote = req.remote;
+
+  RequestContext ctx{who, req, audit};
+  const auto& prefer = req.header("prefer");
+  ctx.prefer = prefer_return(prefer);
+  ctx.strict = prefer.find("handling=strict") != std::string::npos;
+  ctx.if_match = req.header("if-match");
+  ctx.if_none_exist = req.header("if-none-exist");
+
+  http::Response resp;
+  if (rt.kind == RouteKind::operation) {
+    auto op = operations_.find(rt.operation);
+    if (op == operations_.end()) {
+      resp = outcome(404, "not-supported", "Operation $" + rt.operation + " is not supported");
+    } else {
+      resp = op->second(ctx, rt);
+    }
+  } else {
+    Status allowed = rt.kind == RouteKind::batch
+                         ? Status{}
+                         : access.authorize(who, rt.type, interaction_for(rt.kind), rt.params);
+    resp = allowed.ok() ? service_.execute(ctx, rt) : service_.error(allowed.error());
+  }
+  resp.interaction = audit.interaction;
+  audit.status = resp.status;
+  // The audit entry is durable before the response leaves; if it cannot be
+  // written, no data leaves either.
+  if (auto s = access.audit(audit); !s.ok()) {
+    spdlog::error("{{\"request_id\":\"{}\",\"error\":\"audit write failed: {}\"}}", req.request_id, s.error().message());
+    return outcome(500, "exception", "The request could not be recorded in the audit trail");
+  }
+  return finish(req, std::move(resp), pretty);
+}
+
+}  // namespace fhirgw::rest
