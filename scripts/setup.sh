@@ -16,7 +16,7 @@ PACKAGES=(
   libspdlog-dev libfmt-dev  # structured logs
   libgtest-dev libgmock-dev # unit + integration tests
   libbenchmark-dev wrk      # benchmarks
-  curl ca-certificates python3 nodejs npm
+  curl ca-certificates python3
 )
 
 missing=()
@@ -29,4 +29,11 @@ if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# npm fetches the pinned base FHIR definitions. Machines that already carry a
+# Node.js with npm keep it; otherwise Debian's npm is installed.
+if ! command -v npm >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get install -y -qq --no-install-recommends npm
 fi
