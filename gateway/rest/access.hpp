@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "audit/audit_record.hpp"
 #include "core/caller.hpp"
 #include "core/json.hpp"
 #include "core/resource_model.hpp"
@@ -27,21 +28,7 @@ struct AccessDecision {
   std::string reason;  // short, for audit and explain (never sent to a partner on deny)
 };
 
-// One request's audit facts; the access layer writes it durably.
-struct AuditRecord {
-  std::string request_id;
-  Caller caller;
-  std::string interaction;  // read, search-type, create, ...
-  std::string type;         // resource type ("" for system-level)
-  std::string query;        // search parameters or target, for the trail
-  int status = 0;
-  std::vector<std::string> returned;  // "Type/id/_history/v" of resources sent
-  std::vector<std::string> written;   // same, for writes
-  std::vector<std::string> agreements;
-  std::string policy_version;
-  std::string outcome_detail;
-  std::string remote;
-};
+using AuditRecord = audit::AuditRecord;
 
 class AccessControl {
  public:

@@ -114,6 +114,7 @@ std::optional<std::string> FhirService::outbound(RequestContext& ctx, Interactio
   if (!d.agreement.empty()) ctx.audit.agreements.push_back(d.agreement);
   if (!d.policy_version.empty()) ctx.audit.policy_version = d.policy_version;
   ctx.audit.returned.push_back(version_url(rec));
+  if (!rec.patient_id.empty()) ctx.audit.patients.push_back(rec.patient_id);
   if (d.hidden_fields.empty()) return rec.json;
   auto doc = json::parse(rec.json);
   if (!doc.ok()) return std::nullopt;  // fail closed on anything unexpected

@@ -88,6 +88,7 @@ http::Response FhirService::write_resource(RequestContext& ctx, store::WriteKind
     if (auto s = own->commit(); !s.ok()) return error(s.error());
   }
   ctx.audit.written.push_back(rec.type + "/" + rec.id + "/_history/" + std::to_string(rec.version));
+  if (!rec.patient_id.empty()) ctx.audit.patients.push_back(rec.patient_id);
   if (kind == store::WriteKind::remove) {
     http::Response resp;
     resp.status = 204;

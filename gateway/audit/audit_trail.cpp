@@ -1,0 +1,142 @@
+#include "audit/audit_trail.hpp"
+
+#include "audit/audit_event.hpp"
+#include "core/fhir_time.hpp"
+#include "core/ids.hpp"
+
+namespace fhirgw::audit {
+
+namespace {
+constexpr const char* kGenesis = "0000000000000000000000000000000000000000000000000000000000000000";
+
+std::string csv_field(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+}  // namespace
+
+std::string chain_hash(const std::string& prev_hash, const std::string& json) {
+  return ids::sha256_hex(prev_hash + "\n" + json);
+}
+
+Result<std::unique_ptr<AuditTrail>> AuditTrail::open(store::AuditLog& log) {
+  std::unique_ptr<AuditTrail> t(new AuditTrail(log));
+  auto last = log.last();
+  if (!last.ok()) return std::move(last).error();
+  if (last->has_value()) {
+    t->next_seq_ = (*last)->seq + 1;
+    t->last_hash_ = (*last)->hash;
+  } else {
+    t->last_hash_ = kGenesis;
+  }
+  return t;
+}
+
+int64_t AuditTrail::entries() const {
+  std::lock_guard lock(mu_);
+  return next_seq_ - 1;
+}
+
+Status AuditTrail::record(const AuditRecord& record) {
+  auto mine = std::make_shared<Pending>();
+  mine->record = record;
+  mine->recorded_ms = fhir_time::now_ms();
+  std::unique_lock lock(mu_);
+  queue_.push_back(mine);
+  while (!mine->done) {
+    if (flushing_) {
+      cv_.wait(lock);
+      continue;
+    }
+    // Become the flusher for everything queued so far (including our own).
+    flushing_ = true;
+    std::deque<std::shared_ptr<Pending>> batch;
+    batch.swap(queue_);
+    int64_t seq = next_seq_;
+    std::string prev = last_hash_;
+    lock.unlock();
+    std::vector<store::AuditRow> rows;
+    rows.reserve(batch.size());
+    for (const auto& p : batch) {
+      store::AuditRow row = to_row(p->record, p->recorded_ms, seq++);
+      row.prev_hash = prev;
+      row.hash = chain_hash(prev, row.json);
+      prev = row.hash;
+      rows.push_back(std::move(row));
+    }
+    Status result = log_.append(rows);
+    lock.lock();
+    if (result.ok()) {
+      next_seq_ = seq;
+      last_hash_ = prev;
+    }
+    for (const auto& p : batch) {
+      p->result = result;
+      p->done = true;
+    }
+    flushing_ = false;
+    cv_.notify_all();
+  }
+  return mine->result;
+}
+
+Result<VerifyReport> verify(store::AuditLog& log) {
+  VerifyReport report;
+  std::string prev = kGenesis;
+  int64_t expect = 1;
+  int64_t after = 0;
+  for (;;) {
+    auto rows = log.scan(after, 1000);
+    if (!rows.ok()) return std::move(rows).error();
+    if (rows->empty()) break;
+    for (const auto& r : *rows) {
+      auto fail = [&](std::string why) {
+        report.intact = false;
+        report.first_bad_seq = r.seq;
+        report.problem = std::move(why);
+      };
+      if (r.seq != expect) {
+        fail("entries " + std::to_string(expect) + " to " + std::to_string(r.seq - 1) + " are missing");
+      } else if (r.prev_hash != prev) {
+        fail("entry " + std::to_string(r.seq) + " does not follow its predecessor");
+      } else if (chain_hash(r.prev_hash, r.json) != r.hash) {
+        fail("entry " + std::to_string(r.seq) + " was altered after it was written");
+      }
+      if (!report.intact) return report;
+      prev = r.hash;
+      ++expect;
+      ++report.entries;
+      after = r.seq;
+    }
+  }
+  return report;
+}
+
+Result<std::string> export_csv(store::AuditLog& log, const store::AuditQuery& query) {
+  std::string out =
+      "seq,recorded,request_id,client_id,organisation,purpose,action,resource_type,status,outcome,patients,"
+      "entities,agreements,policy_version,hash\r\n";
+  store::AuditQuery q = query;
+  q.limit = 1000;
+  for (;;) {
+    auto rows = log.query(q);
+    if (!rows.ok()) return std::move(rows).error();
+    for (const auto& r : *rows) {
+      out += std::to_string(r.seq) + "," + csv_field(fhir_time::format_instant(r.recorded_ms)) + "," +
+             csv_field(r.request_id) + "," + csv_field(r.client_id) + "," + csv_field(r.organisation) + "," +
+             csv_field(r.purpose) + "," + csv_field(r.action) + "," + csv_field(r.resource_type) + "," +
+             std::to_string(r.status) + "," + csv_field(r.outcome) + "," + csv_field(r.patients) + "," +
+             csv_field(r.entities) + "," + csv_field(r.agreements) + "," + csv_field(r.policy_version) + "," +
+             csv_field(r.hash) + "\r\n";
+      q.after_seq = r.seq;
+    }
+    if (static_cast<int>(rows->size()) < q.limit) break;
+  }
+  return out;
+}
+
+}  // namespace fhirgw::audit
