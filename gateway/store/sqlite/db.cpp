@@ -1,0 +1,199 @@
+#include "store/sqlite/db.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <sqlite3.h>
+
+namespace fhirgw::store::sqlite {
+namespace {
+
+constexpr size_t kMaxCachedStatements = 256;
+constexpr int kBusyTimeoutMs = 10000;
+
+Error sqlite_error(sqlite3* db, int rc, std::string_view context) {
+  std::string msg = std::string(context) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
+    return Error::make(503, "transient", "The store is busy, retry: " + msg);
+  if (primary == SQLITE_FULL) return Error::make(507, "exception", "The store is full: " + msg);
+  return Error::internal("SQLite " + msg);
+}
+
+}  // namespace
+
+// ---- Statement ----
+
+Statement::Statement(Connection* conn, std::string sql, sqlite3_stmt* stmt)
+    : conn_(conn), sql_(std::move(sql)), stmt_(stmt) {}
+
+Statement::Statement(Statement&& other) noexcept
+    : conn_(other.conn_), sql_(std::move(other.sql_)), stmt_(other.stmt_) {
+  other.stmt_ = nullptr;
+}
+
+Statement::~Statement() {
+  if (stmt_) conn_->give_back(std::move(sql_), stmt_);
+}
+
+Statement& Statement::bind(int index, int64_t v) {
+  sqlite3_bind_int64(stmt_, index, v);
+  return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view v) {
+  sqlite3_bind_text(stmt_, index, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::bind_value(int index, const Bind& v) {
+  if (std::holds_alternative<int64_t>(v)) return bind(index, std::get<int64_t>(v));
+  if (std::holds_alternative<std::string>(v)) return bind(index, std::string_view(std::get<std::string>(v)));
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+Statement& Statement::bind_all(const std::vector<Bind>& binds, int first) {
+  for (size_t i = 0; i < binds.size(); ++i) bind_value(first + static_cast<int>(i), binds[i]);
+  return *this;
+}
+
+Result<bool> Statement::step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return sqlite_error(conn_->db_, rc, "step");
+}
+
+Status Statement::run() {
+  while (true) {
+    auto r = step();
+    if (!r) return std::move(r).error();
+    if (!*r) return {};
+  }
+}
+
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+int64_t Statement::int_at(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Statement::text_at(int col) const {
+  const unsigned char* p = sqlite3_column_text(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n)) : std::string();
+}
+
+bool Statement::null_at(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+bool Statement::is_integer(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_INTEGER; }
+
+// ---- Connection ----
+
+Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, bool read_only) {
+  sqlite3* db = nullptr;
+  // NOMUTEX: each connection is used by one thread at a time (the store's pools
+  // guarantee it), so SQLite's own per-connection mutex is not needed.
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    Error e = sqlite_error(db, rc, "cannot open '" + path + "'");
+    sqlite3_close(db);
+    return e;
+  }
+  std::unique_ptr<Connection> conn(new Connection(db));
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, kBusyTimeoutMs);
+  // synchronous=FULL in WAL mode syncs the WAL on every commit: nothing
+  // acknowledged is lost, even on power loss.
+  std::string pragmas =
+      "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+  if (read_only) pragmas += " PRAGMA query_only=ON;";
+  if (auto st = conn->exec(pragmas); !st) return std::move(st).error();
+  return conn;
+}
+
+Connection::~Connection() {
+  for (auto& [sql, stmts] : cache_)
+    for (sqlite3_stmt* s : stmts) sqlite3_finalize(s);
+  sqlite3_close_v2(db_);
+}
+
+Status Connection::exec(std::string_view sql) {
+  char* err = nullptr;
+  std::string text(sql);
+  int rc = sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err);
+  if (rc != SQLITE_OK) {
+    std::string msg = err ? err : sqlite3_errstr(rc);
+    sqlite3_free(err);
+    if ((rc & 0xff) == SQLITE_BUSY) return Error::make(503, "transient", "The store is busy, retry: " + msg);
+    return Error::internal("SQLite exec: " + msg);
+  }
+  return {};
+}
+
+Result<Statement> Connection::prepare(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end() && !it->second.empty()) {
+    sqlite3_stmt* s = it->second.back();
+    it->second.pop_back();
+    --cached_;
+    return Statement(this, sql, s);
+  }
+  sqlite3_stmt* s = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &s,
+                              nullptr);
+  if (rc != SQLITE_OK) return sqlite_error(db_, rc, "prepare");
+  return Statement(this, sql, s);
+}
+
+void Connection::give_back(std::string sql, sqlite3_stmt* stmt) {
+  sqlite3_reset(stmt);
+  sqlite3_clear_bindings(stmt);
+  if (cached_ >= kMaxCachedStatements) {
+    sqlite3_finalize(stmt);
+    return;
+  }
+  cache_[std::move(sql)].push_back(stmt);
+  ++cached_;
+}
+
+int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
+
+Error Connection::error(std::string_view context) const {
+  return sqlite_error(db_, sqlite3_errcode(db_), context);
+}
+
+std::string json_array(const std::vector<std::string>& items) {
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  w.StartArray();
+  for (const auto& s : items) w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  w.EndArray();
+  return {sb.GetString(), sb.GetSize()};
+}
+
+std::string json_int_array(const std::vector<int64_t>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(items[i]);
+  }
+  return out + "]";
+}
+
+std::string json_pairs(const std::vector<std::pair<std::string, std::string>>& items) {
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  w.StartArray();
+  for (const auto& [a, b] : items) {
+    w.StartArray();
+    w.String(a.data(), static_cast<rapidjson::SizeType>(a.size()));
+    w.String(b.data(), static_cast<rapidjson::SizeType>(b.size()));
+    w.EndArray();
+  }
+  w.EndArray();
+  return {sb.GetString(), sb.GetSize()};
+}
+
+}  // namespace fhirgw::store::sqlite

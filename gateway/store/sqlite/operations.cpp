@@ -1,0 +1,675 @@
+#include "store/sqlite/operations.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/fhir_time.hpp"
+#include "core/json.hpp"
+#include "core/systems.hpp"
+#include "search/indexer.hpp"
+#include "search/reference.hpp"
+#include "store/sqlite/search_sql.hpp"
+
+// Early returns for Result/Status values: keeps the SQL sequences readable.
+#define GW_TRY(expr)                                     \
+  do {                                                   \
+    auto&& gw_try_result_ = (expr);                      \
+    if (!gw_try_result_) return std::move(gw_try_result_).error(); \
+  } while (0)
+#define GW_CONCAT_(a, b) a##b
+#define GW_CONCAT(a, b) GW_CONCAT_(a, b)
+#define GW_TRY_ASSIGN(var, expr)                                        \
+  auto GW_CONCAT(gw_res_, __LINE__) = (expr);                          \
+  if (!GW_CONCAT(gw_res_, __LINE__)) return std::move(GW_CONCAT(gw_res_, __LINE__)).error(); \
+  auto& var = *GW_CONCAT(gw_res_, __LINE__)
+
+namespace fhirgw::store::sqlite {
+namespace {
+
+constexpr const char* kRecordCols =
+    "r.rid, r.type, r.id, v.version, v.last_updated, v.deleted, v.json, r.controller, r.patient_id, "
+    "r.author_org, r.confidential";
+constexpr int kRecordColCount = 11;
+constexpr size_t kMaxIncluded = 1000;
+
+Record record_at(const Statement& s) {
+  Record r;
+  r.row = s.int_at(0);
+  r.type = s.text_at(1);
+  r.id = s.text_at(2);
+  r.version = s.int_at(3);
+  r.last_updated_ms = s.int_at(4);
+  r.deleted = s.int_at(5) != 0;
+  r.json = s.text_at(6);
+  r.controller = s.text_at(7);
+  r.patient_id = s.text_at(8);
+  r.author_org = s.text_at(9);
+  r.confidential = s.int_at(10) != 0;
+  return r;
+}
+
+Result<Statement> prepare(Connection& db, const Sql& sql) {
+  auto stmt = db.prepare(sql.text);
+  if (!stmt) return stmt;
+  stmt->bind_all(sql.binds);
+  return stmt;
+}
+
+void append(Sql& dst, const Sql& src) {
+  dst.text += src.text;
+  dst.binds.insert(dst.binds.end(), src.binds.begin(), src.binds.end());
+}
+
+Result<std::vector<Record>> fetch_records(Connection& db, const Sql& sql) {
+  GW_TRY_ASSIGN(stmt, prepare(db, sql));
+  std::vector<Record> out;
+  while (true) {
+    GW_TRY_ASSIGN(more, stmt.step());
+    if (!more) break;
+    out.push_back(record_at(stmt));
+  }
+  return out;
+}
+
+// ---- governance and meta ----
+
+struct Governance {
+  std::string controller, patient_id, author_org;
+  bool confidential = false;
+};
+
+std::string tag_code(const json::Value& doc, std::string_view list, std::string_view system) {
+  const json::Value* tags = json::get_path(doc, "meta." + std::string(list));
+  if (!tags || !tags->IsArray()) return {};
+  for (const auto& t : tags->GetArray())
+    if (json::get_string(t, "system") == system) return std::string(json::get_string(t, "code").value_or(""));
+  return {};
+}
+
+Governance derive_governance(const model::ResourceType& rt, const std::string& id, const json::Value& doc,
+                             const std::vector<search::IndexEntry>& entries) {
+  Governance g;
+  g.controller = tag_code(doc, "tag", systems::kController);
+  g.author_org = tag_code(doc, "tag", systems::kAuthorOrg);
+  if (const json::Value* sec = json::get_path(doc, "meta.security"); sec && sec->IsArray()) {
+    for (const auto& s : sec->GetArray()) {
+      auto code = json::get_string(s, "code");
+      if (json::get_string(s, "system") == systems::kConfidentiality && (code == "R" || code == "V"))
+        g.confidential = true;
+    }
+  }
+  if (rt.name == "Patient") {
+    g.patient_id = id;
+  } else if (!rt.patient_param.empty()) {
+    for (const auto& e : entries) {
+      if (e.type == model::ParamType::reference && e.param == rt.patient_param &&
+          (e.ref_type == "Patient" || e.ref_type.empty()) && !e.ref_id.empty()) {
+        g.patient_id = e.ref_id;
+        break;
+      }
+    }
+  }
+  return g;
+}
+
+// meta.versionId and meta.lastUpdated are the store's, not content.
+void strip_store_meta(json::Value& doc) {
+  auto it = doc.FindMember("meta");
+  if (it == doc.MemberEnd() || !it->value.IsObject()) return;
+  it->value.RemoveMember("versionId");
+  it->value.RemoveMember("lastUpdated");
+  if (it->value.ObjectEmpty()) doc.RemoveMember("meta");
+}
+
+Result<bool> same_content(const std::string& current_json, const json::Value& incoming) {
+  GW_TRY_ASSIGN(current, json::parse(current_json));
+  json::Document copy;
+  copy.CopyFrom(incoming, copy.GetAllocator());
+  strip_store_meta(current);
+  strip_store_meta(copy);
+  return current == copy;
+}
+
+void stamp_meta(json::Document& doc, int64_t version, int64_t now) {
+  auto& a = doc.GetAllocator();
+  auto it = doc.FindMember("meta");
+  if (it == doc.MemberEnd() || !it->value.IsObject()) {
+    json::set(doc, "meta", json::Value(rapidjson::kObjectType), a);
+    it = doc.FindMember("meta");
+  }
+  json::set_string(it->value, "versionId", std::to_string(version), a);
+  json::set_string(it->value, "lastUpdated", fhir_time::format_instant(now), a);
+}
+
+// ---- index rows ----
+
+Status clear_index(Connection& db, int64_t rid) {
+  for (const char* table : {"idx_token", "idx_string", "idx_date", "idx_ref", "idx_uri"}) {
+    GW_TRY_ASSIGN(del, db.prepare(std::string("DELETE FROM ") + table + " WHERE res = ?"));
+    del.bind(1, rid);
+    GW_TRY(del.run());
+  }
+  return {};
+}
+
+Status write_index(Connection& db, int64_t rid, const std::string& type,
+                   const std::vector<search::IndexEntry>& entries) {
+  using model::ParamType;
+  for (const auto& e : entries) {
+    // _id and _lastUpdated are searched on the resources row itself.
+    if (e.param == "_id" || e.param == "_lastUpdated") continue;
+    switch (e.type) {
+      case ParamType::token: {
+        GW_TRY_ASSIGN(s, db.prepare("INSERT INTO idx_token (res, type, param, system, code) VALUES (?,?,?,?,?)"));
+        s.bind(1, rid).bind(2, type).bind(3, e.param).bind(4, e.system).bind(5, e.code);
+        GW_TRY(s.run());
+        GW_TRY_ASSIGN(ever, db.prepare("INSERT OR IGNORE INTO codes_ever (res, system, code) VALUES (?,?,?)"));
+        ever.bind(1, rid).bind(2, e.system).bind(3, e.code);
+        GW_TRY(ever.run());
+        break;
+      }
+      case ParamType::string: {
+        GW_TRY_ASSIGN(s, db.prepare("INSERT INTO idx_string (res, type, param, norm, exact) VALUES (?,?,?,?,?)"));
+        s.bind(1, rid).bind(2, type).bind(3, e.param).bind(4, e.text).bind(5, e.exact);
+        GW_TRY(s.run());
+        break;
+      }
+      case ParamType::date: {
+        GW_TRY_ASSIGN(s, db.prepare("INSERT INTO idx_date (res, type, param, lo, hi) VALUES (?,?,?,?,?)"));
+        s.bind(1, rid).bind(2, type).bind(3, e.param).bind(4, e.lo_ms).bind(5, e.hi_ms);
+        GW_TRY(s.run());
+        break;
+      }
+      case ParamType::reference: {
+        GW_TRY_ASSIGN(s, db.prepare(
+                             "INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES (?,?,?,?,?,?)"));
+        s.bind(1, rid).bind(2, type).bind(3, e.param).bind(4, e.ref_type).bind(5, e.ref_id).bind(6, e.ref_url);
+        GW_TRY(s.run());
+        break;
+      }
+      case ParamType::uri: {
+        GW_TRY_ASSIGN(s, db.prepare("INSERT INTO idx_uri (res, type, param, uri) VALUES (?,?,?,?)"));
+        s.bind(1, rid).bind(2, type).bind(3, e.param).bind(4, e.text);
+        GW_TRY(s.run());
+        break;
+      }
+      case ParamType::number: break;
+    }
+  }
+  return {};
+}
+
+Status insert_version(Connection& db, const Record& rec) {
+  GW_TRY_ASSIGN(s, db.prepare(
+                       "INSERT INTO versions (res, type, id, version, last_updated, deleted, json) "
+                       "VALUES (?,?,?,?,?,?,?)"));
+  s.bind(1, rec.row).bind(2, rec.type).bind(3, rec.id).bind(4, rec.version).bind(5, rec.last_updated_ms);
+  s.bind(6, int64_t{rec.deleted ? 1 : 0}).bind(7, rec.json);
+  return s.run();
+}
+
+Result<WriteResult> remove_resource(Connection& db, const Write& w, const std::optional<Record>& cur, int64_t now) {
+  WriteResult out;
+  if (!cur) {  // never existed: nothing to do
+    out.record.type = w.type;
+    out.record.id = w.id;
+    out.record.deleted = true;
+    return out;
+  }
+  out.record = *cur;
+  if (cur->deleted) return out;
+  Record& rec = out.record;
+  rec.version = cur->version + 1;
+  rec.last_updated_ms = now;
+  rec.deleted = true;
+  rec.json.clear();
+  GW_TRY(insert_version(db, rec));
+  GW_TRY_ASSIGN(upd, db.prepare("UPDATE resources SET version = ?, deleted = 1, last_updated = ? WHERE rid = ?"));
+  upd.bind(1, rec.version).bind(2, now).bind(3, rec.row);
+  GW_TRY(upd.run());
+  GW_TRY(clear_index(db, rec.row));
+  return out;
+}
+
+Result<WriteResult> put_inner(Connection& db, const Write& w) {
+  const model::ResourceType* rt = model::find_type(w.type);
+  if (!rt) return Error::make(400, "not-supported", "Resource type '" + w.type + "' is not supported");
+  if (!search::is_valid_id(w.id))
+    return Error::invalid("'" + w.id + "' is not a valid resource id", w.type + ".id");
+  GW_TRY_ASSIGN(cur, read_current(db, w.type, w.id));
+  if (w.if_match_version && (!cur || cur->version != *w.if_match_version))
+    return Error::make(412, "conflict",
+                       "Version conflict: If-Match names version " + std::to_string(*w.if_match_version) +
+                           " but the current version of " + w.type + "/" + w.id + " is " +
+                           (cur ? std::to_string(cur->version) : std::string("none")));
+  int64_t now = fhir_time::now_ms();
+  // lastUpdated never goes backwards for a resource, even if the clock does.
+  if (cur && now <= cur->last_updated_ms) now = cur->last_updated_ms + 1;
+  if (w.kind == WriteKind::remove) return remove_resource(db, w, cur, now);
+
+  bool live = cur && !cur->deleted;
+  if (w.kind == WriteKind::create && live)
+    return Error::make(409, "duplicate", w.type + "/" + w.id + " already exists");
+
+  GW_TRY_ASSIGN(doc, json::parse(w.json));
+  if (!doc.IsObject()) return Error::invalid("The resource must be a JSON object");
+  if (json::get_string(doc, "resourceType") != w.type)
+    return Error::invalid("resourceType must be '" + w.type + "'", "resourceType");
+  if (auto id = json::get_string(doc, "id"); id && *id != w.id)
+    return Error::invalid("The resource id '" + std::string(*id) + "' does not match '" + w.id + "'",
+                          w.type + ".id");
+  json::set_string(doc, "id", w.id, doc.GetAllocator());
+
+  if (live) {
+    GW_TRY_ASSIGN(same, same_content(cur->json, doc));
+    if (same) return WriteResult{*cur, false, true};
+  }
+
+  Record rec;
+  rec.type = w.type;
+  rec.id = w.id;
+  rec.version = cur ? cur->version + 1 : 1;
+  rec.last_updated_ms = now;
+  stamp_meta(doc, rec.version, now);
+  rec.json = json::to_string(doc);
+  auto entries = search::extract_index(*rt, doc);
+  Governance g = derive_governance(*rt, w.id, doc, entries);
+  rec.controller = g.controller;
+  rec.patient_id = g.patient_id;
+  rec.author_org = g.author_org;
+  rec.confidential = g.confidential;
+
+  if (cur) {
+    rec.row = cur->row;
+    GW_TRY_ASSIGN(upd, db.prepare(
+                           "UPDATE resources SET version = ?, deleted = 0, last_updated = ?, controller = ?, "
+                           "patient_id = ?, author_org = ?, confidential = ? WHERE rid = ?"));
+    upd.bind(1, rec.version).bind(2, now).bind(3, g.controller).bind(4, g.patient_id).bind(5, g.author_org);
+    upd.bind(6, int64_t{g.confidential ? 1 : 0}).bind(7, rec.row);
+    GW_TRY(upd.run());
+  } else {
+    GW_TRY_ASSIGN(ins, db.prepare(
+                           "INSERT INTO resources (type, id, version, deleted, last_updated, controller, "
+                           "patient_id, author_org, confidential) VALUES (?,?,?,0,?,?,?,?,?)"));
+    ins.bind(1, rec.type).bind(2, rec.id).bind(3, rec.version).bind(4, now).bind(5, g.controller);
+    ins.bind(6, g.patient_id).bind(7, g.author_org).bind(8, int64_t{g.confidential ? 1 : 0});
+    GW_TRY(ins.run());
+    rec.row = db.last_insert_rowid();
+  }
+  GW_TRY(insert_version(db, rec));
+  if (cur) GW_TRY(clear_index(db, rec.row));  // a tombstone has none, but an update does
+  GW_TRY(write_index(db, rec.row, rec.type, entries));
+  return WriteResult{rec, !live, false};
+}
+
+// ---- search ----
+
+// The cursor's sort values, one per sort key, as a JSON array.
+Result<std::vector<Bind>> parse_cursor_values(const search::Cursor& c, size_t keys) {
+  std::vector<Bind> out;
+  if (keys == 0) return out;
+  auto doc = json::parse(c.sort_value);
+  if (!doc || !doc->IsArray() || doc->Size() != keys)
+    return Error::invalid("The paging cursor does not fit this search");
+  for (const auto& v : doc->GetArray()) {
+    if (v.IsString()) out.emplace_back(std::string(v.GetString(), v.GetStringLength()));
+    else if (v.IsInt64()) out.emplace_back(v.GetInt64());
+    else return Error::invalid("The paging cursor does not fit this search");
+  }
+  return out;
+}
+
+std::string sort_value_text(const Statement& s, int first_col, size_t keys) {
+  if (keys == 0) return {};
+  json::Document doc(rapidjson::kArrayType);
+  auto& a = doc.GetAllocator();
+  for (size_t i = 0; i < keys; ++i) {
+    int c = first_col + static_cast<int>(i);
+    if (s.is_integer(c)) doc.PushBack(json::Value(static_cast<int64_t>(s.int_at(c))), a);
+    else doc.PushBack(json::make_string(s.text_at(c), a), a);
+  }
+  return json::to_string(doc);
+}
+
+// Rows strictly after the cursor in (s0 dir, s1 dir, …, rid asc) order.
+Status append_keyset(const search::Query& q, Sql& sql) {
+  const auto& c = *q.after;
+  GW_TRY_ASSIGN(values, parse_cursor_values(c, q.sort.size()));
+  sql << "(";
+  for (size_t i = 0; i <= q.sort.size(); ++i) {
+    if (i) sql << " OR ";
+    sql << "(";
+    for (size_t j = 0; j < i; ++j) {
+      sql << "m.s" << std::to_string(j) << " = ";
+      sql.bind(values[j]) << " AND ";
+    }
+    if (i < q.sort.size()) {
+      sql << "m.s" << std::to_string(i) << (q.sort[i].descending ? " < " : " > ");
+      sql.bind(values[i]);
+    } else {
+      sql << "m.rid > ";
+      sql.bind(c.row);
+    }
+    sql << ")";
+  }
+  sql << ")";
+  return {};
+}
+
+Status add_includes(Connection& db, const search::Query& q, SearchPage& page) {
+  if (page.matches.empty() || (q.includes.empty() && q.revincludes.empty())) return {};
+  std::vector<int64_t> rids;
+  std::set<int64_t> seen;
+  for (const auto& m : page.matches) {
+    rids.push_back(m.row);
+    seen.insert(m.row);
+  }
+  std::string rid_list = json_int_array(rids);
+  auto collect = [&](const Sql& sql) -> Status {
+    GW_TRY_ASSIGN(recs, fetch_records(db, sql));
+    for (auto& r : recs)
+      if (page.included.size() < kMaxIncluded && seen.insert(r.row).second) page.included.push_back(std::move(r));
+    return {};
+  };
+  for (const auto& inc : q.includes) {
+    if (inc.source_type != q.type) continue;  // :iterate is one level: only the matches are sources
+    Sql sql;
+    sql << "SELECT DISTINCT " << kRecordCols
+        << " FROM idx_ref rf JOIN resources r ON r.type = rf.ref_type AND r.id = rf.ref_id"
+           " JOIN versions v ON v.res = r.rid AND v.version = r.version"
+           " WHERE rf.res IN (SELECT value FROM json_each(";
+    sql.bind(rid_list) << ")) AND rf.type = ";
+    sql.bind(inc.source_type) << " AND rf.param = ";
+    sql.bind(inc.param);
+    if (!inc.target_type.empty()) {
+      sql << " AND rf.ref_type = ";
+      sql.bind(inc.target_type);
+    }
+    sql << " AND r.deleted = 0 AND ";
+    append_visibility(q.visibility, "r", CodeRows::current, sql);
+    sql << " ORDER BY r.rid LIMIT ";
+    sql.bind(static_cast<int64_t>(kMaxIncluded));
+    GW_TRY(collect(sql));
+  }
+  for (const auto& inc : q.revincludes) {
+    Sql sql;
+    sql << "SELECT DISTINCT " << kRecordCols
+        << " FROM resources m JOIN idx_ref rf ON rf.type = ";
+    sql.bind(inc.source_type) << " AND rf.param = ";
+    sql.bind(inc.param) << " AND rf.ref_id = m.id AND rf.ref_type = m.type"
+                           " JOIN resources r ON r.rid = rf.res"
+                           " JOIN versions v ON v.res = r.rid AND v.version = r.version"
+                           " WHERE m.rid IN (SELECT value FROM json_each(";
+    sql.bind(rid_list) << ")) AND r.deleted = 0 AND ";
+    append_visibility(q.visibility, "r", CodeRows::current, sql);
+    sql << " ORDER BY r.rid LIMIT ";
+    sql.bind(static_cast<int64_t>(kMaxIncluded));
+    GW_TRY(collect(sql));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id) {
+  GW_TRY_ASSIGN(s, db.prepare(std::string("SELECT ") + kRecordCols +
+                              " FROM resources r JOIN versions v ON v.res = r.rid AND v.version = r.version"
+                              " WHERE r.type = ? AND r.id = ?"));
+  s.bind(1, type).bind(2, id);
+  GW_TRY_ASSIGN(row, s.step());
+  if (!row) return std::optional<Record>();
+  return std::optional<Record>(record_at(s));
+}
+
+Result<std::optional<Record>> read_version(Connection& db, const std::string& type, const std::string& id,
+                                           int64_t version) {
+  GW_TRY_ASSIGN(s, db.prepare(std::string("SELECT ") + kRecordCols +
+                              " FROM resources r JOIN versions v ON v.res = r.rid"
+                              " WHERE r.type = ? AND r.id = ? AND v.version = ?"));
+  s.bind(1, type).bind(2, id).bind(3, version);
+  GW_TRY_ASSIGN(row, s.step());
+  if (!row) return std::optional<Record>();
+  return std::optional<Record>(record_at(s));
+}
+
+Result<WriteResult> put(Connection& db, const Write& w) {
+  GW_TRY(db.exec("SAVEPOINT gw_put"));
+  auto result = put_inner(db, w);
+  if (!result) {
+    (void)db.exec("ROLLBACK TO gw_put");
+    (void)db.exec("RELEASE gw_put");
+    return result;
+  }
+  GW_TRY(db.exec("RELEASE gw_put"));
+  return result;
+}
+
+namespace {
+
+// The WHERE condition shared by a search's page and its total.
+Result<Sql> match_condition(const search::Query& q) {
+  if (!model::find_type(q.type))
+    return Error::make(400, "not-supported", "Resource type '" + q.type + "' is not supported");
+  // Without statistics SQLite would scan the whole type and test each row
+  // against the index lookups; "+r.type" lets a selective lookup drive instead.
+  // An _id clause uses the (type, id) key, so the type index stays usable then.
+  bool driven = false, by_id = false;
+  for (const auto& c : q.clauses) {
+    driven = driven || drives_search(c);
+    by_id = by_id || (!c.chain && c.param && c.param->name == "_id");
+  }
+  Sql where;
+  where << (driven && !by_id ? "+r.type = " : "r.type = ");
+  where.bind(q.type) << " AND r.deleted = 0";
+  for (const auto& c : q.clauses) {
+    where << " AND ";
+    GW_TRY(append_clause(c, q.type, "r", q.visibility, where));
+  }
+  where << " AND ";
+  append_visibility(q.visibility, "r", CodeRows::current, where);
+  return where;
+}
+
+}  // namespace
+
+Result<Sql> search_page_sql(const search::Query& q) {
+  GW_TRY_ASSIGN(where, match_condition(q));
+  Sql sql;
+  if (q.sort.empty()) {  // row order: no sort step, the keyset is a rowid range
+    sql << "SELECT " << kRecordCols
+        << " FROM resources r JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE ";
+    append(sql, where);
+    if (q.after) {
+      sql << " AND r.rid > ";
+      sql.bind(q.after->row);
+    }
+    sql << " ORDER BY r.rid LIMIT ";
+    sql.bind(static_cast<int64_t>(std::max(q.count, 0)) + 1);
+    return sql;
+  }
+  sql << "WITH m AS (SELECT r.rid AS rid";
+  for (size_t i = 0; i < q.sort.size(); ++i) {
+    sql << ", ";
+    append_sort_expr(q.sort[i], q.type, "r", sql);
+    sql << " AS s" << std::to_string(i);
+  }
+  sql << " FROM resources r WHERE ";
+  append(sql, where);
+  sql << ") SELECT " << kRecordCols;
+  for (size_t i = 0; i < q.sort.size(); ++i) sql << ", m.s" << std::to_string(i);
+  sql << " FROM m JOIN resources r ON r.rid = m.rid JOIN versions v ON v.res = r.rid AND v.version = r.version";
+  if (q.after) {
+    sql << " WHERE ";
+    GW_TRY(append_keyset(q, sql));
+  }
+  sql << " ORDER BY ";
+  for (size_t i = 0; i < q.sort.size(); ++i)
+    sql << "m.s" << std::to_string(i) << (q.sort[i].descending ? " DESC, " : ", ");
+  sql << "m.rid LIMIT ";
+  sql.bind(static_cast<int64_t>(std::max(q.count, 0)) + 1);
+  return sql;
+}
+
+Result<SearchPage> search(Connection& db, const search::Query& q) {
+  SearchPage page;
+  if (q.total != search::TotalMode::none || q.summary == search::Summary::count) {
+    GW_TRY_ASSIGN(where, match_condition(q));
+    Sql count;
+    count << "SELECT COUNT(*) FROM resources r WHERE ";
+    append(count, where);
+    GW_TRY_ASSIGN(s, prepare(db, count));
+    GW_TRY(s.step());
+    page.total = s.int_at(0);
+  }
+  if (q.summary == search::Summary::count || q.count <= 0) {
+    if (!page.total) GW_TRY(match_condition(q));  // still reject a bad query
+    return page;
+  }
+  GW_TRY_ASSIGN(sql, search_page_sql(q));
+  GW_TRY_ASSIGN(s, prepare(db, sql));
+  while (true) {
+    GW_TRY_ASSIGN(more, s.step());
+    if (!more) break;
+    if (page.matches.size() == static_cast<size_t>(q.count)) {  // one more exists: there is a next page
+      const Record& last = page.matches.back();
+      page.next = search::Cursor{last.sort_value, last.row};
+      break;
+    }
+    Record r = record_at(s);
+    r.sort_value = sort_value_text(s, kRecordColCount, q.sort.size());
+    page.matches.push_back(std::move(r));
+  }
+  GW_TRY(add_includes(db, q, page));
+  return page;
+}
+
+Result<HistoryPage> history(Connection& db, const HistoryQuery& q) {
+  Sql where;
+  where << "1";
+  if (!q.type.empty()) {
+    where << " AND r.type = ";
+    where.bind(q.type);
+  }
+  if (!q.id.empty()) {
+    where << " AND r.id = ";
+    where.bind(q.id);
+  }
+  if (q.since_ms) {
+    where << " AND v.last_updated >= ";
+    where.bind(*q.since_ms);
+  }
+  // Judged on the resource's current governance: a withdrawal hides every version.
+  where << " AND ";
+  append_visibility(q.visibility, "r", CodeRows::ever, where);
+
+  HistoryPage page;
+  {
+    Sql count;
+    count << "SELECT COUNT(*) FROM versions v JOIN resources r ON r.rid = v.res WHERE ";
+    append(count, where);
+    GW_TRY_ASSIGN(s, prepare(db, count));
+    GW_TRY(s.step());
+    page.total = s.int_at(0);
+  }
+  if (q.count <= 0) return page;
+  Sql sql;
+  sql << "SELECT " << kRecordCols << ", v.seq FROM versions v JOIN resources r ON r.rid = v.res WHERE ";
+  append(sql, where);
+  if (q.before_seq) {
+    sql << " AND v.seq < ";
+    sql.bind(*q.before_seq);
+  }
+  sql << " ORDER BY v.seq DESC LIMIT ";
+  sql.bind(static_cast<int64_t>(q.count) + 1);
+  GW_TRY_ASSIGN(s, prepare(db, sql));
+  int64_t last_seq = 0;
+  while (true) {
+    GW_TRY_ASSIGN(more, s.step());
+    if (!more) break;
+    if (page.versions.size() == static_cast<size_t>(q.count)) {
+      page.next_before_seq = last_seq;
+      break;
+    }
+    page.versions.push_back(record_at(s));
+    last_seq = s.int_at(kRecordColCount);
+  }
+  return page;
+}
+
+Status add_outbox(Connection& db, const OutboxEntry& e) {
+  GW_TRY_ASSIGN(s, db.prepare(
+                       "INSERT INTO outbox (controller, type, id, version, author_org, created_ms) "
+                       "VALUES (?,?,?,?,?,?)"));
+  s.bind(1, e.controller).bind(2, e.type).bind(3, e.id).bind(4, e.version).bind(5, e.author_org);
+  s.bind(6, fhir_time::now_ms());
+  return s.run();
+}
+
+Status add_quarantine(Connection& db, const QuarantineEntry& e) {
+  GW_TRY_ASSIGN(s, db.prepare(
+                       "INSERT INTO quarantine (import_id, format, organisation, file, line, column_name, "
+                       "message, raw, created_ms) VALUES (?,?,?,?,?,?,?,?,?)"));
+  s.bind(1, e.import_id).bind(2, e.format).bind(3, e.organisation).bind(4, e.file).bind(5, e.line);
+  s.bind(6, e.column).bind(7, e.message).bind(8, e.raw);
+  s.bind(9, e.created_ms ? e.created_ms : fhir_time::now_ms());
+  return s.run();
+}
+
+Result<std::vector<ResourceKey>> live_keys(Connection& db, const std::string& controller,
+                                           const std::string& patient_id) {
+  std::string sql = "SELECT type, id FROM resources WHERE controller = ? AND deleted = 0";
+  if (!patient_id.empty()) sql += " AND patient_id = ?";
+  sql += " ORDER BY rid";
+  GW_TRY_ASSIGN(s, db.prepare(sql));
+  s.bind(1, controller);
+  if (!patient_id.empty()) s.bind(2, patient_id);
+  std::vector<ResourceKey> out;
+  while (true) {
+    GW_TRY_ASSIGN(more, s.step());
+    if (!more) break;
+    out.push_back({s.text_at(0), s.text_at(1)});
+  }
+  return out;
+}
+
+Result<std::vector<QuarantineEntry>> list_quarantine(Connection& db, const std::string& import_id, int limit,
+                                                     int64_t after_id) {
+  GW_TRY_ASSIGN(s, db.prepare(
+                       "SELECT id, import_id, format, organisation, file, line, column_name, message, raw, "
+                       "created_ms FROM quarantine WHERE import_id = ? AND id > ? ORDER BY id LIMIT ?"));
+  s.bind(1, import_id).bind(2, after_id).bind(3, int64_t{limit});
+  std::vector<QuarantineEntry> out;
+  while (true) {
+    GW_TRY_ASSIGN(more, s.step());
+    if (!more) break;
+    QuarantineEntry e;
+    e.id = s.int_at(0);
+    e.import_id = s.text_at(1);
+    e.format = s.text_at(2);
+    e.organisation = s.text_at(3);
+    e.file = s.text_at(4);
+    e.line = s.int_at(5);
+    e.column = s.text_at(6);
+    e.message = s.text_at(7);
+    e.raw = s.text_at(8);
+    e.created_ms = s.int_at(9);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::vector<OutboxEntry>> list_outbox(Connection& db, const std::string& controller, int64_t since_ms) {
+  GW_TRY_ASSIGN(s, db.prepare(
+                       "SELECT controller, type, id, version, author_org, created_ms FROM outbox "
+                       "WHERE controller = ? AND created_ms >= ? ORDER BY seq"));
+  s.bind(1, controller).bind(2, since_ms);
+  std::vector<OutboxEntry> out;
+  while (true) {
+    GW_TRY_ASSIGN(more, s.step());
+    if (!more) break;
+    out.push_back({s.text_at(0), s.text_at(1), s.text_at(2), s.int_at(3), s.text_at(4), s.int_at(5)});
+  }
+  return out;
+}
+
+}  // namespace fhirgw::store::sqlite

@@ -1,0 +1,31 @@
+#pragma once
+// The store's operations on one SQLite connection. The caller owns the
+// transaction (a read snapshot, or the writer's BEGIN IMMEDIATE).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/sqlite/db.hpp"
+#include "store/sqlite/search_sql.hpp"
+#include "store/store.hpp"
+
+namespace fhirgw::store::sqlite {
+
+Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id);
+Result<std::optional<Record>> read_version(Connection& db, const std::string& type, const std::string& id,
+                                           int64_t version);
+// All-or-nothing inside the caller's transaction (a savepoint per write).
+Result<WriteResult> put(Connection& db, const Write& w);
+Result<SearchPage> search(Connection& db, const search::Query& q);
+// The SQL of one search page (exposed so tests can EXPLAIN QUERY PLAN it).
+Result<Sql> search_page_sql(const search::Query& q);
+Result<HistoryPage> history(Connection& db, const HistoryQuery& q);
+Status add_outbox(Connection& db, const OutboxEntry& e);
+Status add_quarantine(Connection& db, const QuarantineEntry& e);
+Result<std::vector<ResourceKey>> live_keys(Connection& db, const std::string& controller,
+                                           const std::string& patient_id);
+Result<std::vector<QuarantineEntry>> list_quarantine(Connection& db, const std::string& import_id, int limit,
+                                                     int64_t after_id);
+Result<std::vector<OutboxEntry>> list_outbox(Connection& db, const std::string& controller, int64_t since_ms);
+
+}  // namespace fhirgw::store::sqlite

@@ -1,0 +1,13 @@
+#pragma once
+// Versioned schema migrations for the SQLite store.
+#include "core/result.hpp"
+#include "store/sqlite/db.hpp"
+
+namespace fhirgw::store::sqlite {
+
+// Applies, in one transaction, every migration newer than the database's
+// schema_version. Refuses a database written by a newer gateway.
+Status migrate(Connection& db);
+int latest_schema_version();
+
+}  // namespace fhirgw::store::sqlite

@@ -1,0 +1,145 @@
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <mutex>
+#include <vector>
+
+#include "store/sqlite/db.hpp"
+#include "store/sqlite/operations.hpp"
+#include "store/sqlite/schema.hpp"
+
+namespace fhirgw::store::sqlite {
+namespace {
+
+// Idle read connections kept for reuse; more are opened under load and closed
+// when returned to a full pool.
+constexpr size_t kMaxIdleReaders = 16;
+
+class SqliteTransaction final : public Transaction {
+ public:
+  SqliteTransaction(std::unique_lock<std::mutex> lock, Connection& db) : lock_(std::move(lock)), db_(db) {}
+  ~SqliteTransaction() override {
+    if (!done_) (void)db_.exec("ROLLBACK");
+  }
+
+  Result<std::optional<Record>> read(const std::string& type, const std::string& id) override {
+    if (done_) return finished();
+    return read_current(db_, type, id);
+  }
+  Result<WriteResult> put(const Write& w) override {
+    if (done_) return finished();
+    return sqlite::put(db_, w);
+  }
+  Result<SearchPage> search(const search::Query& q) override {
+    if (done_) return finished();
+    return sqlite::search(db_, q);
+  }
+  Status add_outbox(const OutboxEntry& e) override {
+    if (done_) return finished();
+    return sqlite::add_outbox(db_, e);
+  }
+  Status add_quarantine(const QuarantineEntry& e) override {
+    if (done_) return finished();
+    return sqlite::add_quarantine(db_, e);
+  }
+  Result<std::vector<ResourceKey>> live_keys(const std::string& controller,
+                                             const std::string& patient_id) override {
+    if (done_) return finished();
+    return sqlite::live_keys(db_, controller, patient_id);
+  }
+  Status commit() override {
+    if (done_) return finished();
+    done_ = true;
+    if (auto st = db_.exec("COMMIT"); !st) {
+      (void)db_.exec("ROLLBACK");
+      return st;
+    }
+    return {};
+  }
+
+ private:
+  static Error finished() { return Error::internal("The store transaction has already ended"); }
+
+  std::unique_lock<std::mutex> lock_;  // the writer connection, held until destruction
+  Connection& db_;
+  bool done_ = false;
+};
+
+class SqliteStore final : public Store {
+ public:
+  SqliteStore(std::string path, std::unique_ptr<Connection> writer)
+      : path_(std::move(path)), writer_(std::move(writer)) {}
+
+  Result<std::optional<Record>> read(const std::string& type, const std::string& id) override {
+    return with_reader([&](Connection& db) { return read_current(db, type, id); });
+  }
+  Result<std::optional<Record>> vread(const std::string& type, const std::string& id,
+                                      int64_t version) override {
+    return with_reader([&](Connection& db) { return read_version(db, type, id, version); });
+  }
+  Result<HistoryPage> history(const HistoryQuery& q) override {
+    return with_reader([&](Connection& db) { return sqlite::history(db, q); });
+  }
+  Result<SearchPage> search(const search::Query& q) override {
+    return with_reader([&](Connection& db) { return sqlite::search(db, q); });
+  }
+  Result<std::unique_ptr<Transaction>> begin() override {
+    std::unique_lock<std::mutex> lock(writer_mu_);
+    if (auto st = writer_->exec("BEGIN IMMEDIATE"); !st) return std::move(st).error();
+    return std::unique_ptr<Transaction>(new SqliteTransaction(std::move(lock), *writer_));
+  }
+  Result<std::vector<QuarantineEntry>> list_quarantine(const std::string& import_id, int limit,
+                                                       int64_t after_id) override {
+    return with_reader([&](Connection& db) { return sqlite::list_quarantine(db, import_id, limit, after_id); });
+  }
+  Result<std::vector<OutboxEntry>> list_outbox(const std::string& controller, int64_t since_ms) override {
+    return with_reader([&](Connection& db) { return sqlite::list_outbox(db, controller, since_ms); });
+  }
+  std::string backend_name() const override { return "sqlite"; }
+
+ private:
+  // Runs f on a pooled read connection inside one read transaction, so a
+  // search's page, total and includes come from the same snapshot.
+  template <class F>
+  auto with_reader(F&& f) -> decltype(f(std::declval<Connection&>())) {
+    std::unique_ptr<Connection> conn;
+    {
+      std::lock_guard<std::mutex> g(pool_mu_);
+      if (!idle_.empty()) {
+        conn = std::move(idle_.back());
+        idle_.pop_back();
+      }
+    }
+    if (!conn) {
+      auto opened = Connection::open(path_, true);
+      if (!opened) return std::move(opened).error();
+      conn = std::move(*opened);
+    }
+    if (auto st = conn->exec("BEGIN"); !st) return std::move(st).error();
+    auto result = f(*conn);
+    if (auto st = conn->exec(result ? "COMMIT" : "ROLLBACK"); !st && result) return std::move(st).error();
+    std::lock_guard<std::mutex> g(pool_mu_);
+    if (idle_.size() < kMaxIdleReaders) idle_.push_back(std::move(conn));
+    return result;
+  }
+
+  std::string path_;
+  std::mutex writer_mu_;
+  std::unique_ptr<Connection> writer_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
+  if (path.empty()) return Error::internal("The SQLite store needs a file path (sqlite:PATH)");
+  if (path == ":memory:" || path.rfind("file::memory:", 0) == 0)
+    return Error::internal("The SQLite store needs a file: an in-memory database cannot be shared by its "
+                           "connections");
+  auto writer = Connection::open(path, false);
+  if (!writer) return std::move(writer).error();
+  if (auto st = migrate(**writer); !st) return std::move(st).error();
+  return std::unique_ptr<Store>(new SqliteStore(path, std::move(*writer)));
+}
+
+}  // namespace fhirgw::store::sqlite

@@ -1,0 +1,300 @@
+#include <gtest/gtest.h>
+
+#include "core/json.hpp"
+#include "store/sqlite/db.hpp"
+#include "store_fixture.hpp"
+
+using namespace fhirgw;
+using namespace fhirgw::testing;
+using store::WriteKind;
+
+namespace {
+
+std::string meta_field(const std::string& json, const char* path) {
+  auto d = json::parse(json);
+  EXPECT_TRUE(d.ok());
+  const json::Value* v = json::get_path(*d, path);
+  return v && v->IsString() ? v->GetString() : "";
+}
+
+const std::string kP1 = patient("p1", "A81001", "Brontë", "Zoë", "1980-05-02", "female", "9000000009");
+
+}  // namespace
+
+TEST_F(StoreTest, CreateStampsMetaAndReadReturnsIt) {
+  auto w = write(WriteKind::create, "Patient", "p1", kP1);
+  EXPECT_TRUE(w.created);
+  EXPECT_FALSE(w.unchanged);
+  EXPECT_EQ(w.record.version, 1);
+  EXPECT_GT(w.record.row, 0);
+  EXPECT_EQ(meta_field(w.record.json, "meta.versionId"), "1");
+  EXPECT_EQ(meta_field(w.record.json, "meta.lastUpdated"), fhir_time::format_instant(w.record.last_updated_ms));
+  EXPECT_EQ(w.record.controller, "A81001");
+  EXPECT_EQ(w.record.patient_id, "p1");  // a Patient is its own compartment
+
+  auto r = store_->read("Patient", "p1");
+  ASSERT_TRUE(r.ok());
+  ASSERT_TRUE(r->has_value());
+  EXPECT_EQ((*r)->json, w.record.json);
+  EXPECT_EQ((*r)->version, 1);
+  EXPECT_FALSE((*r)->deleted);
+  auto none = store_->read("Patient", "nope");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+}
+
+TEST_F(StoreTest, UpdatesKeepEveryVersionAndDetectUnchangedContent) {
+  write(WriteKind::create, "Patient", "p1", kP1);
+  auto v2 = update("Patient", "p1", patient("p1", "A81001", "Brontë", "Zoë", "1980-05-02", "female", "9000000017"));
+  EXPECT_FALSE(v2.created);
+  EXPECT_EQ(v2.record.version, 2);
+  EXPECT_GT(v2.record.last_updated_ms, 0);
+
+  // Same content with a client-supplied stale meta: no new version.
+  auto d = json::parse(v2.record.json);
+  ASSERT_TRUE(d.ok());
+  json::set_string((*d)["meta"], "versionId", "1", d->GetAllocator());
+  json::set_string((*d)["meta"], "lastUpdated", "2001-01-01T00:00:00.000Z", d->GetAllocator());
+  auto same = update("Patient", "p1", json::to_string(*d));
+  EXPECT_TRUE(same.unchanged);
+  EXPECT_EQ(same.record.version, 2);
+  EXPECT_EQ(same.record.json, v2.record.json);
+
+  auto v1 = store_->vread("Patient", "p1", 1);
+  ASSERT_TRUE(v1.ok() && v1->has_value());
+  EXPECT_NE((*v1)->json.find("9000000009"), std::string::npos);
+  EXPECT_EQ(meta_field((*v1)->json, "meta.versionId"), "1");
+  auto missing = store_->vread("Patient", "p1", 7);
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST_F(StoreTest, CreateOfLiveIdIs409AndIfMatchMismatchIs412) {
+  write(WriteKind::create, "Patient", "p1", kP1);
+  auto dup = try_write(WriteKind::create, "Patient", "p1", kP1);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().status, 409);
+
+  auto stale = try_write(WriteKind::update, "Patient", "p1", kP1, 3);
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().status, 412);
+  EXPECT_EQ(stale.error().issues.at(0).code, "conflict");
+  auto never = try_write(WriteKind::update, "Patient", "p9", kP1, 1);
+  ASSERT_FALSE(never.ok());
+  EXPECT_EQ(never.error().status, 412);
+
+  auto good = try_write(WriteKind::update, "Patient", "p1",
+                        patient("p1", "A81001", "Brontë", "Zoë", "1980-05-02", "female", "9000000025"), 1);
+  ASSERT_TRUE(good.ok()) << good.error().message();
+  EXPECT_EQ(good->record.version, 2);
+}
+
+TEST_F(StoreTest, RejectsMalformedWrites) {
+  auto wrong_type = try_write(WriteKind::create, "Patient", "p1", R"({"resourceType": "Flag", "id": "p1"})");
+  ASSERT_FALSE(wrong_type.ok());
+  EXPECT_EQ(wrong_type.error().status, 400);
+  auto wrong_id = try_write(WriteKind::update, "Patient", "p1", R"({"resourceType": "Patient", "id": "p2"})");
+  ASSERT_FALSE(wrong_id.ok());
+  EXPECT_EQ(wrong_id.error().status, 400);
+  auto not_json = try_write(WriteKind::update, "Patient", "p1", "{oops");
+  EXPECT_FALSE(not_json.ok());
+  auto bad_id = try_write(WriteKind::update, "Patient", "no spaces", R"({"resourceType": "Patient"})");
+  EXPECT_FALSE(bad_id.ok());
+  auto unknown = try_write(WriteKind::update, "Observation", "o1", R"({"resourceType": "Observation"})");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().status, 400);
+  // An id is filled in when the body has none.
+  auto filled = try_write(WriteKind::update, "Patient", "p3", R"({"resourceType": "Patient"})");
+  ASSERT_TRUE(filled.ok());
+  EXPECT_EQ(meta_field(filled->record.json, "id"), "p3");
+  EXPECT_TRUE(filled->created);
+}
+
+TEST_F(StoreTest, DeleteWritesTombstonesAndRecreateStartsNewLife) {
+  write(WriteKind::create, "Patient", "p1", kP1);
+  auto del = remove("Patient", "p1");
+  EXPECT_TRUE(del.record.deleted);
+  EXPECT_EQ(del.record.version, 2);
+  EXPECT_TRUE(del.record.json.empty());
+
+  auto r = store_->read("Patient", "p1");
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_TRUE((*r)->deleted);
+  EXPECT_EQ((*r)->version, 2);
+  auto v1 = store_->vread("Patient", "p1", 1);
+  ASSERT_TRUE(v1.ok() && v1->has_value());
+  EXPECT_FALSE((*v1)->deleted);
+
+  EXPECT_EQ(ids("Patient", {{"family", "bronte"}}), Ids{});
+  EXPECT_EQ(ids("Patient", {{"_id", "p1"}}), Ids{});
+
+  auto again = remove("Patient", "p1");  // already deleted: no-op
+  EXPECT_FALSE(again.created);
+  EXPECT_TRUE(again.record.deleted);
+  EXPECT_EQ(again.record.version, 2);
+  auto never = remove("Patient", "ghost");
+  EXPECT_FALSE(never.created);
+  EXPECT_TRUE(never.record.deleted);
+  EXPECT_EQ(never.record.version, 0);
+  auto ghost = store_->read("Patient", "ghost");
+  ASSERT_TRUE(ghost.ok());
+  EXPECT_FALSE(ghost->has_value());
+
+  auto back = update("Patient", "p1", kP1);
+  EXPECT_TRUE(back.created);
+  EXPECT_EQ(back.record.version, 3);
+  EXPECT_EQ(ids("Patient", {{"family", "bronte"}}), Ids{"p1"});
+  // Create over a tombstone is allowed too.
+  remove("Patient", "p1");
+  auto recreated = try_write(WriteKind::create, "Patient", "p1", kP1);
+  ASSERT_TRUE(recreated.ok());
+  EXPECT_EQ(recreated->record.version, 5);
+}
+
+TEST_F(StoreTest, TransactionRollsBackOnDestructionAndIsolatesReaders) {
+  {
+    auto tx = store_->begin();
+    ASSERT_TRUE(tx.ok());
+    ASSERT_TRUE((*tx)->put({WriteKind::create, "Patient", "p1", kP1, {}}).ok());
+    ASSERT_TRUE((*tx)->add_outbox({"A81001", "Patient", "p1", 1, "RX1", 0}).ok());
+    auto own = (*tx)->read("Patient", "p1");  // the transaction sees its own write
+    ASSERT_TRUE(own.ok() && own->has_value());
+    auto own_search = (*tx)->search(query("Patient", {{"family", "bront"}}));
+    ASSERT_TRUE(own_search.ok());
+    EXPECT_EQ(own_search->matches.size(), 1u);
+    auto other = store_->read("Patient", "p1");  // a reader does not, and is not blocked
+    ASSERT_TRUE(other.ok());
+    EXPECT_FALSE(other->has_value());
+  }
+  auto after = store_->read("Patient", "p1");
+  ASSERT_TRUE(after.ok());
+  EXPECT_FALSE(after->has_value());
+  auto outbox = store_->list_outbox("A81001", 0);
+  ASSERT_TRUE(outbox.ok());
+  EXPECT_TRUE(outbox->empty());
+  // The writer is free again.
+  write(WriteKind::create, "Patient", "p1", kP1);
+}
+
+TEST_F(StoreTest, FailedWriteInsideTransactionLeavesEarlierWritesIntact) {
+  auto tx = store_->begin();
+  ASSERT_TRUE(tx.ok());
+  ASSERT_TRUE((*tx)->put({WriteKind::create, "Patient", "p1", kP1, {}}).ok());
+  EXPECT_FALSE((*tx)->put({WriteKind::create, "Patient", "p1", kP1, {}}).ok());  // 409
+  ASSERT_TRUE((*tx)->commit().ok());
+  EXPECT_FALSE((*tx)->commit().ok());  // once only
+  auto r = store_->read("Patient", "p1");
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->version, 1);
+}
+
+TEST_F(StoreTest, CommittedWritesSurviveReopen) {
+  auto w = write(WriteKind::create, "Patient", "p1", kP1);
+  update("Patient", "p1", patient("p1", "A81001", "Brontë", "Zoë", "1980-05-02", "female", "9000000017"));
+  reopen();
+  auto r = store_->read("Patient", "p1");
+  ASSERT_TRUE(r.ok() && r->has_value());
+  EXPECT_EQ((*r)->version, 2);
+  EXPECT_EQ((*r)->row, w.record.row);  // the row key is stable
+  EXPECT_EQ(ids("Patient", {{"identifier", "9000000017"}}), Ids{"p1"});
+
+  // The database is in WAL mode with the schema recorded.
+  auto db = store::sqlite::Connection::open(db_path(), true);
+  ASSERT_TRUE(db.ok());
+  auto mode = (*db)->prepare("PRAGMA journal_mode");
+  ASSERT_TRUE(mode.ok());
+  ASSERT_TRUE(*mode->step());
+  EXPECT_EQ(mode->text_at(0), "wal");
+  auto sync = (*db)->prepare("PRAGMA synchronous");
+  ASSERT_TRUE(sync.ok());
+  ASSERT_TRUE(*sync->step());
+  EXPECT_EQ(sync->int_at(0), 2);  // FULL
+  auto version = (*db)->prepare("SELECT MAX(version) FROM schema_version");
+  ASSERT_TRUE(version.ok());
+  ASSERT_TRUE(*version->step());
+  EXPECT_EQ(version->int_at(0), 1);
+}
+
+TEST_F(StoreTest, GovernanceColumnsAreDerivedFromTheResource) {
+  auto w = update("MedicationStatement", "m1",
+                  R"({"resourceType": "MedicationStatement", "id": "m1", "status": "active",)" +
+                      meta("A81001", true, "RX1") +
+                      R"(, "subject": {"reference": "Patient/p1"}, "effectiveDateTime": "2024-01-01"})");
+  EXPECT_EQ(w.record.controller, "A81001");
+  EXPECT_EQ(w.record.author_org, "RX1");
+  EXPECT_TRUE(w.record.confidential);
+  EXPECT_EQ(w.record.patient_id, "p1");
+
+  auto consent = update("Consent", "k1",
+                        R"({"resourceType": "Consent", "id": "k1", "status": "active", )" + meta("A81002") +
+                            R"(, "patient": {"reference": "https://gw.example/fhir/Patient/p7"}})");
+  EXPECT_EQ(consent.record.patient_id, "p7");
+  EXPECT_FALSE(consent.record.confidential);
+  auto q = update("Questionnaire", "q1", R"({"resourceType": "Questionnaire", "id": "q1", "status": "active"})");
+  EXPECT_EQ(q.record.patient_id, "");
+  EXPECT_EQ(q.record.controller, "");
+}
+
+TEST_F(StoreTest, LiveKeysOutboxAndQuarantine) {
+  update("Patient", "p1", kP1);
+  update("Patient", "p2", patient("p2", "A81001", "Smith", "John", "1975", "male", "9000000017"));
+  update("Patient", "p3", patient("p3", "B82002", "Jones", "Ann", "1990", "female", "9000000025"));
+  update("MedicationStatement", "m1", medication("m1", "A81001", "p1", "111", R"("effectiveDateTime": "2024")"));
+  update("MedicationStatement", "m2", medication("m2", "A81001", "p2", "111", R"("effectiveDateTime": "2024")"));
+  remove("Patient", "p2");
+
+  auto tx = store_->begin();
+  ASSERT_TRUE(tx.ok());
+  auto all = (*tx)->live_keys("A81001");
+  ASSERT_TRUE(all.ok());
+  std::vector<std::string> keys;
+  for (const auto& k : *all) keys.push_back(k.type + "/" + k.id);
+  EXPECT_EQ(keys, (Ids{"Patient/p1", "MedicationStatement/m1", "MedicationStatement/m2"}));
+  auto of_p1 = (*tx)->live_keys("A81001", "p1");
+  ASSERT_TRUE(of_p1.ok());
+  EXPECT_EQ(of_p1->size(), 2u);
+
+  ASSERT_TRUE((*tx)->add_outbox({"A81001", "MedicationStatement", "m1", 1, "RX1", 0}).ok());
+  store::QuarantineEntry qe;
+  qe.import_id = "imp-1";
+  qe.format = "emis";
+  qe.organisation = "A81001";
+  qe.file = "Patient.csv";
+  qe.line = 7;
+  qe.column = "DateOfBirth";
+  qe.message = "not a date";
+  qe.raw = "x,y,z";
+  ASSERT_TRUE((*tx)->add_quarantine(qe).ok());
+  qe.line = 9;
+  ASSERT_TRUE((*tx)->add_quarantine(qe).ok());
+  ASSERT_TRUE((*tx)->commit().ok());
+
+  auto outbox = store_->list_outbox("A81001", 0);
+  ASSERT_TRUE(outbox.ok());
+  ASSERT_EQ(outbox->size(), 1u);
+  EXPECT_EQ((*outbox)[0].author_org, "RX1");
+  EXPECT_GT((*outbox)[0].created_ms, 0);
+  auto later = store_->list_outbox("A81001", (*outbox)[0].created_ms + 1);
+  ASSERT_TRUE(later.ok());
+  EXPECT_TRUE(later->empty());
+
+  auto page1 = store_->list_quarantine("imp-1", 1, 0);
+  ASSERT_TRUE(page1.ok());
+  ASSERT_EQ(page1->size(), 1u);
+  EXPECT_EQ((*page1)[0].line, 7);
+  EXPECT_EQ((*page1)[0].column, "DateOfBirth");
+  auto page2 = store_->list_quarantine("imp-1", 10, (*page1)[0].id);
+  ASSERT_TRUE(page2.ok());
+  ASSERT_EQ(page2->size(), 1u);
+  EXPECT_EQ((*page2)[0].line, 9);
+  EXPECT_TRUE(store_->list_quarantine("imp-2", 10, 0)->empty());
+}
+
+TEST(OpenStore, RejectsUnknownUrls) {
+  auto bad = store::open_store("mysql://x");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("sqlite:"), std::string::npos);
+  EXPECT_FALSE(store::open_store("postgres://localhost/db").ok());
+  EXPECT_FALSE(store::open_store("sqlite:").ok());
+  EXPECT_FALSE(store::open_store("sqlite:/nonexistent-dir/x/y.db").ok());
+}
