@@ -2,6 +2,9 @@
 
 namespace fhirgw::app {
 
-void register_commands(CLI::App& cli) { (void)cli; }
+void register_commands(CLI::App& cli) {
+  register_token_commands(cli);
+  register_audit_commands(cli);
+}
 
 }  // namespace fhirgw::app

@@ -3,8 +3,11 @@
 
 namespace fhirgw::app {
 
-// Registers the subcommands other than serve (import, export, policy, token,
-// validate, audit): each lives in its own commands_*.cpp.
+// Registers the subcommands other than serve; each family lives in its own
+// commands_*.cpp.
 void register_commands(CLI::App& cli);
+
+void register_audit_commands(CLI::App& cli);
+void register_token_commands(CLI::App& cli);
 
 }  // namespace fhirgw::app

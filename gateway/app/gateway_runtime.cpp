@@ -7,7 +7,14 @@
 #include <fstream>
 
 #include "app/basic_validation.hpp"
+#include "app/gateway_access.hpp"
+#include "app/governance_state.hpp"
+#include "audit/audit_trail.hpp"
+#include "auth/jti_cache.hpp"
+#include "auth/rate_limiter.hpp"
+#include "auth/token_service.hpp"
 #include "core/ids.hpp"
+#include "policy/policy_loader.hpp"
 
 namespace fhirgw::app {
 
@@ -40,6 +47,13 @@ Result<std::string> cursor_key(const GatewayConfig& c) {
   return key;
 }
 
+Result<policy::Policy> load_policy(const GatewayConfig& c) {
+  policy::LoadOptions opts;
+  opts.extra_dirs = {std::filesystem::current_path().string()};
+  if (!c.profiles_dir.empty()) opts.extra_dirs.push_back(std::filesystem::path(c.profiles_dir).parent_path().string());
+  return policy::load_policy_file(c.policy_file, opts);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConfig& config) {
@@ -64,8 +78,32 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
     spdlog::warn("\"event\":\"development_mode\",\"detail\":\"no authentication and no policy: every caller sees everything; loopback only\"");
     rt->access_ = rest::make_development_access();
   } else {
-    return Error::invalid(
-        "No access policy configured. Give --policy and --clients, or --development on a loopback address");
+    if (config.policy_file.empty() || config.clients_file.empty() || config.signing_key_file.empty()) {
+      return Error::invalid(
+          "No access policy configured. Give --policy, --clients and --signing-key (or the policy, clients and "
+          "signing_key settings), or --development on a loopback address");
+    }
+    auto policy = load_policy(config);
+    if (!policy.ok()) {
+      Error e = std::move(policy).error();
+      std::string all;
+      for (const auto& i : e.issues) all += "\n  " + i.diagnostics;
+      return Error::invalid("The policy " + config.policy_file + " does not validate:" + all);
+    }
+    auto log = store::open_audit_log(config.store_url);
+    if (!log.ok()) return std::move(log).error();
+    rt->audit_log_ = std::move(log).value();
+    auto trail = audit::AuditTrail::open(*rt->audit_log_);
+    if (!trail.ok()) return std::move(trail).error();
+    rt->trail_ = std::move(trail).value();
+    rt->governance_ = std::make_unique<GovernanceState>(*rt->store_);
+    rt->governance_->set_policy(std::move(policy).value());
+    if (auto s = rt->governance_->load(); !s.ok()) return std::move(s).error();
+    // 50 requests/s sustained, bursts of 200, per client.
+    rt->limiter_ = std::make_unique<auth::RateLimiter>(auth::RateLimiter::Limit{50.0, 200.0});
+    auto access = std::make_unique<GatewayAccess>(*rt->limiter_, *rt->governance_, *rt->trail_);
+    rt->gateway_access_ = access.get();
+    rt->access_ = std::move(access);
   }
   rt->pool_ = std::make_unique<WorkerPool>(config.worker_threads, config.worker_queue);
   rest::ServiceConfig sc;
@@ -77,19 +115,52 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
                          [pool] { return static_cast<double>(pool->queue_depth()); });
   rt->metrics_.add_gauge("fhirgw_store_workers_busy", "Store workers busy.",
                          [pool] { return static_cast<double>(pool->busy()); });
+  if (rt->gateway_access_) rt->register_governance_endpoints();
   return rt;
 }
 
 GatewayRuntime::~GatewayRuntime() { shutdown(); }
 
-void GatewayRuntime::set_base_url(const std::string& url) {
+Status GatewayRuntime::set_base_url(const std::string& url) {
   base_url_ = url;
   service_->set_base_url(url);
+  if (!gateway_access_) return {};
+  auto registry = auth::ClientRegistry::load_file(config_.clients_file);
+  if (!registry.ok()) return std::move(registry).error();
+  auth::TokenServiceConfig tc;
+  tc.signing_key_file = config_.signing_key_file;
+  tc.issuer = url;
+  tc.token_url = url + "/auth/token";
+  tc.public_jwks_url = url + "/.well-known/jwks.json";
+  auto tokens = auth::TokenService::create(tc, std::make_shared<const auth::ClientRegistry>(std::move(registry).value()),
+                                           std::make_shared<auth::InMemoryJtiCache>(auth::system_clock(), 1'000'000));
+  if (!tokens.ok()) return std::move(tokens).error();
+  tokens_ = std::shared_ptr<auth::TokenService>(std::move(tokens).value());
+  gateway_access_->set_tokens(tokens_);
+  return {};
 }
 
 void GatewayRuntime::start_background() {}
 
-void GatewayRuntime::reload() { spdlog::info("\"event\":\"reload\",\"detail\":\"nothing to reload\""); }
+Status GatewayRuntime::reload() {
+  if (!gateway_access_) return {};
+  auto policy = load_policy(config_);
+  if (!policy.ok()) {
+    for (const auto& i : policy.error().issues)
+      spdlog::error("\"event\":\"policy_reload_refused\",\"problem\":\"{}\"", i.diagnostics);
+    return std::move(policy).error();
+  }
+  auto registry = auth::ClientRegistry::load_file(config_.clients_file);
+  if (!registry.ok()) {
+    spdlog::error("\"event\":\"clients_reload_refused\",\"problem\":\"{}\"", registry.error().message());
+    return std::move(registry).error();
+  }
+  std::string stamp = policy->version_stamp;
+  governance_->set_policy(std::move(policy).value());
+  if (tokens_) tokens_->set_registry(std::make_shared<const auth::ClientRegistry>(std::move(registry).value()));
+  spdlog::info("\"event\":\"policy_reloaded\",\"version\":\"{}\"", stamp);
+  return {};
+}
 
 void GatewayRuntime::shutdown() {
   if (pool_) pool_->shutdown();

@@ -1,8 +1,7 @@
 #pragma once
 // Everything a running gateway is made of, assembled from configuration:
 // store, worker pool, access control (authentication + policy + audit), the
-// FHIR service and its HTTP handler. `serve` owns one; integration tests and
-// benchmarks can build one in-process too.
+// FHIR service and its HTTP handler. `serve` owns one.
 #include <memory>
 #include <string>
 
@@ -12,9 +11,16 @@
 #include "http/metrics.hpp"
 #include "rest/handler.hpp"
 #include "rest/service.hpp"
+#include "store/audit_log.hpp"
 #include "store/store.hpp"
 
+namespace fhirgw::audit { class AuditTrail; }
+namespace fhirgw::auth { class TokenService; class RateLimiter; }
+
 namespace fhirgw::app {
+
+class GatewayAccess;
+class GovernanceState;
 
 class GatewayRuntime {
  public:
@@ -24,18 +30,27 @@ class GatewayRuntime {
   rest::FhirHandler& handler() { return *handler_; }
   http::Metrics& metrics() { return metrics_; }
   store::Store& store() { return *store_; }
-  void set_base_url(const std::string& url);
+  // Once the listening address is known: links, token issuer and audience.
+  Status set_base_url(const std::string& url);
   const std::string& base_url() const { return base_url_; }
   std::string store_name() const { return store_->backend_name(); }
   void start_background();  // inbox watcher and other periodic work
-  void reload();            // SIGHUP: reload policy and client registrations
+  Status reload();          // SIGHUP: policy and client registrations, keeping the old ones if invalid
   void shutdown();
 
  private:
   GatewayRuntime() = default;
+  void register_governance_endpoints();
+
   GatewayConfig config_;
   http::Metrics metrics_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::AuditLog> audit_log_;
+  std::unique_ptr<audit::AuditTrail> trail_;
+  std::unique_ptr<GovernanceState> governance_;
+  std::unique_ptr<auth::RateLimiter> limiter_;
+  std::shared_ptr<auth::TokenService> tokens_;
+  GatewayAccess* gateway_access_ = nullptr;  // owned by access_ when not in development mode
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<rest::AccessControl> access_;
   std::unique_ptr<rest::FhirService> service_;

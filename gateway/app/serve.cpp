@@ -39,7 +39,10 @@ int run_serve(const GatewayConfig& config) {
     std::cerr << "fhir-gateway: " << port.error().message() << "\n";
     return 2;
   }
-  rt.set_base_url(config.public_base_url.empty() ? server.base_url() : config.public_base_url);
+  if (auto s = rt.set_base_url(config.public_base_url.empty() ? server.base_url() : config.public_base_url); !s.ok()) {
+    std::cerr << "fhir-gateway: " << s.error().message() << "\n";
+    return 2;
+  }
   rt.start_background();
 
   std::atomic<bool> signal_thread_done{false};
@@ -48,7 +51,7 @@ int run_serve(const GatewayConfig& config) {
       int sig = 0;
       if (sigwait(&signals, &sig) != 0) continue;
       if (sig == SIGHUP) {
-        rt.reload();
+        (void)rt.reload();  // an invalid policy is logged and the old one stays in force
         continue;
       }
       spdlog::info("\"event\":\"shutdown\",\"signal\":{}", sig);

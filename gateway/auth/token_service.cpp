@@ -297,8 +297,17 @@ TokenResponse TokenService::handle_token_request(std::string_view form_body,
   if (!fresh) return error_response({503, "temporarily_unavailable", "replay check unavailable"}, client_id);
   if (!*fresh) return error_response(invalid_client("assertion jti has already been used"), client_id);
 
-  if (!scope || scope->empty()) return error_response({400, "invalid_scope", "scope is required"}, client_id);
-  auto granted = grant_scopes(*scope, client->allowed_scopes);
+  // Staff clients (IG officers, integrators, admins) hold no clinical scopes:
+  // they ask for none and get a token that only their roles give meaning to.
+  const bool staff_only = client->allowed_scopes.empty() &&
+                          std::any_of(client->roles.begin(), client->roles.end(), [](const std::string& r) {
+                            return r == "ig-officer" || r == "integrator" || r == "admin";
+                          });
+  if ((!scope || scope->empty()) && !staff_only)
+    return error_response({400, "invalid_scope", "scope is required"}, client_id);
+  auto granted = staff_only && (!scope || scope->empty()) ? Result<std::vector<std::string>>(std::vector<std::string>{})
+                                                         : grant_scopes(scope ? *scope : std::string_view{},
+                                                                        client->allowed_scopes);
   if (!granted) {
     std::string msg = granted.error().message();
     if (msg.rfind("invalid_scope: ", 0) == 0) msg = msg.substr(15);

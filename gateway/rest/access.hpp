@@ -35,6 +35,8 @@ class AccessControl {
   virtual ~AccessControl() = default;
   // 401 Error (with a WWW-Authenticate value in diagnostics' companion) when unknown.
   virtual Result<Caller> authenticate(const http::Request& req) = 0;
+  // The WWW-Authenticate value for a 401 from authenticate().
+  virtual std::string challenge(const Error& e) { return "Bearer realm=\"fhir-gateway\""; }
   // Scopes and roles: may this caller attempt this interaction at all? 403 if not.
   virtual Status authorize(const Caller& caller, const std::string& type, model::Interaction interaction,
                            const std::vector<std::pair<std::string, std::string>>& params) = 0;

@@ -140,7 +140,7 @@ http::Response FhirHandler::dispatch(const http::Request& req) {
     return outcome(406, "not-supported", "Only JSON is supported (application/fhir+json)");
   }
   const bool has_body = req.method == "POST" || req.method == "PUT";
-  if (has_body && !req.body.empty()) {
+  if (has_body && !req.body.empty() && rt.kind != RouteKind::operation) {
     auto ct = media_type(req.header("content-type"));
     bool form_search = rt.kind == RouteKind::search && ct == "application/x-www-form-urlencoded";
     if (!form_search && ct != "application/fhir+json" && ct != "application/json")
@@ -152,9 +152,18 @@ http::Response FhirHandler::dispatch(const http::Request& req) {
   auto caller = access.authenticate(req);
   if (!caller.ok()) {
     auto r = service_.error(caller.error());
-    r.set_header("WWW-Authenticate", caller.error().issues.size() > 1 ? caller.error().issues[1].diagnostics
-                                                                       : "Bearer realm=\"fhir-gateway\"");
-    r.interaction = "unauthenticated";
+    if (r.status == 401) r.set_header("WWW-Authenticate", access.challenge(caller.error()));
+    if (r.status == 429) r.set_header("Retry-After", "1");
+    r.interaction = r.status == 429 ? "throttled" : "unauthenticated";
+    // Refusals are audited too: who tried, from where, what.
+    AuditRecord refused;
+    refused.request_id = req.request_id;
+    refused.interaction = to_string(rt.kind);
+    refused.type = rt.type;
+    refused.status = r.status;
+    refused.remote = req.remote;
+    refused.outcome_detail = caller.error().message();
+    if (auto s = access.audit(refused); !s.ok()) return outcome(500, "exception", "The request could not be audited");
     return r;
   }
   Caller& who = caller.value();

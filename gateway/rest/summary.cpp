@@ -46,9 +46,19 @@ void add_security_label(json::Value& resource, json::Allocator& a, const char* f
   arr.PushBack(std::move(coding), a);
 }
 
+bool is_empty_container(const json::Value& v) {
+  return (v.IsObject() && v.MemberCount() == 0) || (v.IsArray() && v.Empty());
+}
+
+// Removes `path` below v; containers the removal leaves empty are removed too
+// (FHIR forbids empty elements), so hiding dosage.text drops an emptied dosage.
 void remove_path(json::Value& v, std::string_view path) {
   if (v.IsArray()) {
     for (auto& item : v.GetArray()) remove_path(item, path);
+    for (auto it = v.Begin(); it != v.End();) {
+      if (is_empty_container(*it)) it = v.Erase(it);
+      else ++it;
+    }
     return;
   }
   if (!v.IsObject()) return;
@@ -66,8 +76,11 @@ void remove_path(json::Value& v, std::string_view path) {
     for (const auto& c : choice) json::remove(v, c);
     return;
   }
-  json::Value* child = const_cast<json::Value*>(json::get(v, path.substr(0, dot)));
-  if (child) remove_path(*child, path.substr(dot + 1));
+  auto head = path.substr(0, dot);
+  json::Value* child = const_cast<json::Value*>(json::get(v, head));
+  if (!child) return;
+  remove_path(*child, path.substr(dot + 1));
+  if (is_empty_container(*child)) json::remove(v, head);
 }
 
 void keep_only(json::Value& resource, json::Allocator& a, const std::vector<std::string>& keep) {

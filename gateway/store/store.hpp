@@ -122,6 +122,13 @@ class Store {
   // Outbox entries (partner writes to send back) for a controller since a time.
   virtual Result<std::vector<OutboxEntry>> list_outbox(const std::string& controller,
                                                        int64_t since_ms) = 0;
+  // Change tracking, so in-memory governance state (patients, consents,
+  // flags) follows writes made by any process or replica: the highest
+  // version sequence number, and the current record of every resource of the
+  // given types changed after `after_seq` (tombstones included), oldest first.
+  virtual Result<int64_t> change_seq() = 0;
+  virtual Result<std::vector<Record>> changed_since(int64_t after_seq, const std::vector<std::string>& types,
+                                                    int limit) = 0;
   virtual std::string backend_name() const = 0;
 };
 

@@ -672,4 +672,31 @@ Result<std::vector<OutboxEntry>> list_outbox(Connection& db, const std::string& 
   return out;
 }
 
+Result<int64_t> change_seq(Connection& db) {
+  GW_TRY_ASSIGN(s, db.prepare("SELECT COALESCE(MAX(seq), 0) FROM versions"));
+  GW_TRY_ASSIGN(row, s.step());
+  return row ? s.int_at(0) : int64_t{0};
+}
+
+Result<std::vector<Record>> changed_since(Connection& db, int64_t after_seq, const std::vector<std::string>& types,
+                                          int limit) {
+  // Each changed resource once, with its current version; row = its latest seq.
+  GW_TRY_ASSIGN(s, db.prepare(std::string("SELECT ") + kRecordCols +
+                              ", c.last_seq FROM (SELECT res, MAX(seq) AS last_seq FROM versions"
+                              " WHERE seq > ? AND type IN (SELECT value FROM json_each(?)) GROUP BY res"
+                              " ORDER BY last_seq LIMIT ?) c"
+                              " JOIN resources r ON r.rid = c.res"
+                              " JOIN versions v ON v.res = r.rid AND v.version = r.version ORDER BY c.last_seq"));
+  s.bind(1, after_seq).bind(2, json_array(types)).bind(3, static_cast<int64_t>(limit));
+  std::vector<Record> out;
+  for (;;) {
+    GW_TRY_ASSIGN(row, s.step());
+    if (!row) break;
+    Record r = record_at(s);
+    r.row = s.int_at(kRecordColCount);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 }  // namespace fhirgw::store::sqlite

@@ -94,6 +94,13 @@ class SqliteStore final : public Store {
   Result<std::vector<OutboxEntry>> list_outbox(const std::string& controller, int64_t since_ms) override {
     return with_reader([&](Connection& db) { return sqlite::list_outbox(db, controller, since_ms); });
   }
+  Result<int64_t> change_seq() override {
+    return with_reader([&](Connection& db) { return sqlite::change_seq(db); });
+  }
+  Result<std::vector<Record>> changed_since(int64_t after_seq, const std::vector<std::string>& types,
+                                            int limit) override {
+    return with_reader([&](Connection& db) { return sqlite::changed_since(db, after_seq, types, limit); });
+  }
   std::string backend_name() const override { return "sqlite"; }
 
  private:

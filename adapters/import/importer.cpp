@@ -1,0 +1,527 @@
+#include "import/importer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/ids.hpp"
+#include "core/json.hpp"
+#include "emis/emis_mapper.hpp"
+#include "mapping/fhir_builder.hpp"
+#include "systmone/systmone_mapper.hpp"
+
+namespace fhirgw::adapters {
+
+std::unique_ptr<SourceMapper> make_mapper(Format format, const ImportConfig& config) {
+  if (format == Format::emis) return std::make_unique<emis::EmisMapper>(config);
+  return std::make_unique<systmone::SystmOneMapper>(config);
+}
+
+namespace {
+
+constexpr size_t kPartRawCap = 512;
+
+uint64_t hash_of(std::string_view s) { return std::hash<std::string_view>{}(s); }
+
+std::string trim_raw(std::string raw, size_t cap) {
+  while (!raw.empty() && (raw.back() == '\n' || raw.back() == '\r')) raw.pop_back();
+  if (raw.size() > cap) raw.resize(cap);
+  return raw;
+}
+
+// The member of a parent resource that parts of each kind fill.
+const char* part_member(Part::Kind k) {
+  switch (k) {
+    case Part::Kind::activity: return "activity";
+    case Part::Kind::item: return "item";
+    case Part::Kind::last_issue: return "extension";
+  }
+  return "";
+}
+
+const char* part_member_for_type(std::string_view type) {
+  if (type == "CarePlan") return "activity";
+  if (type == "QuestionnaireResponse") return "item";
+  if (type == "MedicationStatement") return "extension";
+  return nullptr;
+}
+
+struct PendingPart {
+  Part part;
+  size_t file_index = 0;
+  int64_t line = 0;
+  std::string raw;
+};
+
+struct PendingParent {
+  std::string type, id, organisation;
+  std::vector<PendingPart> parts;
+};
+
+class Engine {
+ public:
+  Engine(store::Transaction& tx, SourceMapper& mapper, ImportReport& report, const FileSet& set,
+         ProgressCallback progress)
+      : tx_(tx), mapper_(mapper), report_(report), set_(set), progress_(std::move(progress)) {}
+
+  Status run();
+
+ private:
+  Status run_step(size_t step_index, const TableStep& step);
+  Status scan_duplicates(const std::string& table);
+  Status handle(const TableStep& step, size_t file_index, const csv::Row& row, RowAction action,
+                uint64_t position);
+  Status upsert(size_t file_index, const csv::Row& row, RowAction& action);
+  Status remove(size_t file_index, const csv::Row& row, const RowAction& action);
+  Status flush_leftover_parts();
+  Status bulk_replace();
+  Result<bool> patient_live(const std::string& id);
+  Status apply_parts(json::Document& doc, std::vector<PendingPart>& parts);
+  Status account(size_t file_index, Outcome o);
+  Status quarantine(size_t file_index, int64_t line, std::string column, std::string message, std::string raw);
+  Status tick();
+  Result<std::optional<json::Document>> read_live(const std::string& type, const std::string& id);
+
+  store::Transaction& tx_;
+  SourceMapper& mapper_;
+  ImportReport& report_;
+  const FileSet& set_;
+  ProgressCallback progress_;
+  size_t step_index_ = 0;
+  int64_t rows_done_ = 0;
+
+  // Per table: key hash → position of its last occurrence, for keys seen twice.
+  std::unordered_map<std::string, std::unordered_map<uint64_t, uint64_t>> last_position_;
+  std::unordered_set<std::string> scanned_tables_;
+  std::unordered_set<uint64_t> touched_;  // hash of "type/id" written by this import
+  std::unordered_map<std::string, bool> patient_live_;
+  std::map<std::string, PendingParent> pending_;  // "type/id" → parts (ordered: deterministic flush)
+  std::set<std::string> organisations_;
+  std::vector<bool> rejected_;
+};
+
+Status Engine::tick() {
+  if (progress_ && rows_done_ % 1000 == 0) {
+    ImportProgress p{report_.files.empty() ? "" : report_.files.back().file, rows_done_, step_index_,
+                     mapper_.plan().size()};
+    if (!progress_(p)) return Error::make(409, "processing", "import cancelled");
+  }
+  return {};
+}
+
+Status Engine::account(size_t file_index, Outcome o) {
+  report_.files[file_index].counts.add(o);
+  report_.totals.add(o);
+  ++rows_done_;
+  return tick();
+}
+
+Status Engine::quarantine(size_t file_index, int64_t line, std::string column, std::string message,
+                          std::string raw) {
+  store::QuarantineEntry e;
+  e.import_id = report_.import_id;
+  e.format = std::string(to_string(report_.format));
+  e.organisation = organisations_.size() == 1 ? *organisations_.begin() : std::string();
+  e.file = report_.files[file_index].file;
+  e.line = line;
+  e.column = std::move(column);
+  e.message = std::move(message);
+  e.raw = trim_raw(std::move(raw), csv::Reader::kRawCap);
+  if (auto st = tx_.add_quarantine(e); !st) return st;
+  ++report_.quarantine_total;
+  if (report_.quarantine.size() < ImportReport::kQuarantineCap) report_.quarantine.push_back(std::move(e));
+  return account(file_index, Outcome::quarantined);
+}
+
+Result<std::optional<json::Document>> Engine::read_live(const std::string& type, const std::string& id) {
+  auto rec = tx_.read(type, id);
+  if (!rec) return rec.error();
+  if (!rec->has_value() || (*rec)->deleted) return std::optional<json::Document>{};
+  auto doc = json::parse((*rec)->json);
+  if (!doc) return Error::internal("stored " + type + "/" + id + " is not JSON: " + doc.error().message());
+  // The store stamps these; the import compares content only.
+  if (auto* meta = const_cast<json::Value*>(json::get(*doc, "meta"))) {
+    json::remove(*meta, "versionId");
+    json::remove(*meta, "lastUpdated");
+  }
+  return std::optional<json::Document>(std::move(*doc));
+}
+
+Result<bool> Engine::patient_live(const std::string& id) {
+  auto it = patient_live_.find(id);
+  if (it != patient_live_.end()) return it->second;
+  auto rec = tx_.read("Patient", id);
+  if (!rec) return rec.error();
+  bool live = rec->has_value() && !(*rec)->deleted;
+  patient_live_.emplace(id, live);
+  return live;
+}
+
+Status Engine::run() {
+  // One report line per file, in processing order.
+  rejected_.assign(set_.files.size(), false);
+  for (const auto& f : set_.files) {
+    FileReport fr;
+    fr.file = f.path.filename().string();
+    fr.table = f.table;
+    fr.delta = f.delta;
+    report_.files.push_back(std::move(fr));
+  }
+  const auto& plan = mapper_.plan();
+  for (size_t i = 0; i < plan.size(); ++i) {
+    step_index_ = i;
+    if (auto st = run_step(i, plan[i]); !st) return st;
+    if (plan[i].final_step) last_position_.erase(plan[i].table);
+  }
+  if (auto st = flush_leftover_parts(); !st) return st;
+  if (auto st = bulk_replace(); !st) return st;
+  report_.organisations.assign(organisations_.begin(), organisations_.end());
+  return {};
+}
+
+Status Engine::scan_duplicates(const std::string& table) {
+  const auto* schema = mapper_.schema(table);
+  auto& last = last_position_[table];
+  std::unordered_set<uint64_t> seen;
+  for (size_t fi = 0; fi < set_.files.size(); ++fi) {
+    if (set_.files[fi].table != table) continue;
+    auto reader = csv::Reader::open(set_.files[fi].path, mapper_.encoding());
+    if (!reader) continue;
+    if (!(*reader)->read_header() || !(*reader)->has_column(schema->key_column)) continue;
+    csv::Row row;
+    while ((*reader)->next(row)) {
+      if (row.error) continue;
+      auto key = (*reader)->get(row, schema->key_column);
+      if (!key) continue;
+      uint64_t h = hash_of(*key);
+      uint64_t pos = (static_cast<uint64_t>(fi) << 40) | static_cast<uint64_t>(row.line);
+      // Only keys seen more than once get an entry: memory grows with duplicates.
+      if (!seen.insert(h).second) last[h] = pos;
+    }
+  }
+  return {};
+}
+
+Status Engine::run_step(size_t step_index, const TableStep& step) {
+  const auto* schema = mapper_.schema(step.table);
+  if (!schema) return Error::internal("no schema for table " + step.table);
+  if (scanned_tables_.insert(step.table).second) {
+    if (auto st = scan_duplicates(step.table); !st) return st;
+  }
+  for (size_t fi = 0; fi < set_.files.size(); ++fi) {
+    const auto& file = set_.files[fi];
+    if (file.table != step.table) continue;
+    if (progress_) {
+      ImportProgress p{report_.files[fi].file, rows_done_, step_index, mapper_.plan().size()};
+      if (!progress_(p)) return Error::make(409, "processing", "import cancelled");
+    }
+    auto opened = csv::Reader::open(file.path, mapper_.encoding());
+    if (!opened) return opened.error();
+    auto& reader = **opened;
+    auto header = reader.read_header();
+    if (!header) {
+      // Without a header no row can be read: one entry stands for the file.
+      report_.files[fi].rejected = header.error().message();
+      if (step.final_step) {
+        if (auto st = quarantine(fi, 1, "", header.error().message(), ""); !st) return st;
+      }
+      continue;
+    }
+    auto columns = check_columns(reader, *schema);
+    if (!columns) {
+      report_.files[fi].rejected = columns.error().message();
+      rejected_[fi] = true;
+    }
+    csv::Row row;
+    while (reader.next(row)) {
+      if (rejected_[fi]) {
+        // The whole file is refused, but every row is still accounted for.
+        if (step.final_step) {
+          const auto& issue = columns.error().issues.front();
+          if (auto st = quarantine(fi, row.line, issue.expression, issue.diagnostics, row.raw); !st) return st;
+        }
+        continue;
+      }
+      if (row.error) {
+        if (step.final_step) {
+          if (auto st = quarantine(fi, row.line, row.error->column, row.error->message, row.raw); !st) return st;
+        }
+        continue;
+      }
+      RowView view(reader, row);
+      RowAction action = mapper_.map_row(step, view);
+      if (action.kind == RowAction::Kind::pass_over) continue;
+      uint64_t pos = (static_cast<uint64_t>(fi) << 40) | static_cast<uint64_t>(row.line);
+      if (auto st = handle(step, fi, row, std::move(action), pos); !st) return st;
+    }
+  }
+  return {};
+}
+
+Status Engine::handle(const TableStep& step, size_t fi, const csv::Row& row, RowAction action, uint64_t pos) {
+  if (!action.key.empty()) {
+    const auto& last = last_position_[step.table];
+    auto it = last.find(hash_of(action.key));
+    if (it != last.end() && it->second != pos) {
+      ++report_.files[fi].superseded;
+      return account(fi, Outcome::unchanged);
+    }
+  }
+  if (!action.organisation.empty()) organisations_.insert(action.organisation);
+  const char* patient_column = report_.format == Format::emis ? "PatientGuid" : "IDPatient";
+  switch (action.kind) {
+    case RowAction::Kind::pass_over:
+      return {};
+    case RowAction::Kind::unchanged:
+      return account(fi, Outcome::unchanged);
+    case RowAction::Kind::quarantine:
+      return quarantine(fi, row.line, action.column, action.message, row.raw);
+    case RowAction::Kind::upsert:
+    case RowAction::Kind::part:
+      if (!action.patient_id.empty() && !(action.kind == RowAction::Kind::part && action.part.remove)) {
+        auto live = patient_live(action.patient_id);
+        if (!live) return live.error();
+        if (!*live) {
+          return quarantine(fi, row.line, patient_column,
+                            "orphan: patient Patient/" + action.patient_id + " is not known to this import or the store",
+                            row.raw);
+        }
+      }
+      if (action.kind == RowAction::Kind::upsert) return upsert(fi, row, action);
+      {
+        auto& parent = pending_[action.type + "/" + action.id];
+        parent.type = action.type;
+        parent.id = action.id;
+        parent.organisation = action.organisation;
+        parent.parts.push_back({std::move(action.part), fi, row.line, trim_raw(row.raw, kPartRawCap)});
+      }
+      return {};
+    case RowAction::Kind::remove:
+      return remove(fi, row, action);
+  }
+  return {};
+}
+
+Status Engine::apply_parts(json::Document& doc, std::vector<PendingPart>& parts) {
+  if (parts.empty()) return {};
+  auto& a = doc.GetAllocator();
+  Part::Kind kind = parts.front().part.kind;
+  const char* member = part_member(kind);
+  if (kind == Part::Kind::last_issue) {
+    std::string latest;
+    if (const auto* ext = json::get(doc, "extension"); ext && ext->IsArray()) {
+      for (const auto& e : ext->GetArray()) {
+        if (json::get_string(e, "url") == std::string_view(kLastIssueDateExtension)) {
+          latest = std::string(json::get_string(e, "valueDateTime").value_or(""));
+        }
+      }
+    }
+    for (const auto& p : parts) {
+      if (!p.part.remove && p.part.json > latest) latest = p.part.json;
+    }
+    json::remove(doc, "extension");
+    if (!latest.empty()) {
+      json::Value ext(rapidjson::kObjectType);
+      ext.AddMember("url", json::make_string(kLastIssueDateExtension, a), a);
+      ext.AddMember("valueDateTime", json::make_string(latest, a), a);
+      json::Value exts(rapidjson::kArrayType);
+      exts.PushBack(ext, a);
+      doc.AddMember("extension", exts, a);
+    }
+    return {};
+  }
+  // Elements keyed by their id; later rows replace earlier ones.
+  std::map<std::string, json::Value> elements;
+  if (auto* arr = const_cast<json::Value*>(json::get(doc, member)); arr && arr->IsArray()) {
+    for (auto& e : arr->GetArray()) {
+      std::string id(json::get_string(e, "id").value_or(""));
+      elements[id] = json::Value(e, a);
+    }
+  }
+  for (auto& p : parts) {
+    if (p.part.remove) {
+      elements.erase(p.part.element_id);
+      continue;
+    }
+    auto parsed = json::parse(p.part.json);
+    if (!parsed) return Error::internal("part is not JSON: " + parsed.error().message());
+    elements[p.part.element_id] = json::Value(*parsed, a);
+  }
+  // Deterministic order whatever order rows arrived in: items by linkId, activities by id.
+  std::vector<std::pair<std::string, std::string>> order;
+  for (auto& [id, v] : elements) {
+    std::string sort = kind == Part::Kind::item ? std::string(json::get_string(v, "linkId").value_or("")) : id;
+    order.emplace_back(sort, id);
+  }
+  std::sort(order.begin(), order.end());
+  json::remove(doc, member);
+  if (!order.empty()) {
+    json::Value arr(rapidjson::kArrayType);
+    for (const auto& [sort, id] : order) arr.PushBack(elements[id], a);
+    doc.AddMember(json::make_string(member, a), arr, a);
+  }
+  return {};
+}
+
+Status Engine::upsert(size_t fi, const csv::Row& row, RowAction& action) {
+  auto doc = json::parse(action.json);
+  if (!doc) return Error::internal("mapper produced invalid JSON: " + doc.error().message());
+  std::string pkey = action.type + "/" + action.id;
+  std::vector<PendingPart> parts;
+  if (auto it = pending_.find(pkey); it != pending_.end()) {
+    parts = std::move(it->second.parts);
+    pending_.erase(it);
+  }
+  if (const char* member = part_member_for_type(action.type)) {
+    // A delta row is the parent's full image but not its children's: keep the
+    // children already stored. A bulk brings every child itself.
+    if (set_.files[fi].delta) {
+      auto stored = read_live(action.type, action.id);
+      if (!stored) return stored.error();
+      if (*stored) {
+        if (const auto* v = json::get(**stored, member)) {
+          doc->AddMember(json::make_string(member, doc->GetAllocator()), json::Value(*v, doc->GetAllocator()),
+                         doc->GetAllocator());
+        }
+      }
+    }
+    if (auto st = apply_parts(*doc, parts); !st) return st;
+  }
+  store::Write w;
+  w.kind = store::WriteKind::update;
+  w.type = action.type;
+  w.id = action.id;
+  w.json = json::to_string(*doc);
+  auto written = tx_.put(w);
+  if (!written) return written.error();
+  Outcome o = written->unchanged ? Outcome::unchanged : written->created ? Outcome::created : Outcome::updated;
+  touched_.insert(hash_of(pkey));
+  if (action.is_patient) patient_live_[action.id] = true;
+  if (auto st = account(fi, o); !st) return st;
+  for (const auto& p : parts) {
+    if (auto st = account(p.file_index, o); !st) return st;
+  }
+  return {};
+}
+
+Status Engine::remove(size_t fi, const csv::Row& row, const RowAction& action) {
+  bool removed = false;
+  for (const auto& type : action.remove_types) {
+    auto rec = tx_.read(type, action.id);
+    if (!rec) return rec.error();
+    if (!rec->has_value() || (*rec)->deleted) continue;
+    if (action.is_patient) {
+      // Everything of this patient from this controller goes with it.
+      auto keys = tx_.live_keys(action.organisation, action.id);
+      if (!keys) return keys.error();
+      for (const auto& k : *keys) {
+        if (k.type == "Patient" && k.id == action.id) continue;
+        store::Write w{store::WriteKind::remove, k.type, k.id, "", std::nullopt};
+        if (auto r = tx_.put(w); !r) return r.error();
+        ++report_.cascade_deleted;
+      }
+    }
+    store::Write w{store::WriteKind::remove, type, action.id, "", std::nullopt};
+    if (auto r = tx_.put(w); !r) return r.error();
+    removed = true;
+  }
+  if (action.is_patient) patient_live_[action.id] = false;
+  return account(fi, removed ? Outcome::deleted : Outcome::unchanged);
+}
+
+Status Engine::flush_leftover_parts() {
+  // Children whose parent was not in this set: patch the stored parent.
+  for (auto& [key, parent] : pending_) {
+    auto stored = read_live(parent.type, parent.id);
+    if (!stored) return stored.error();
+    if (!*stored) {
+      for (const auto& p : parent.parts) {
+        if (p.part.remove) {
+          if (auto st = account(p.file_index, Outcome::unchanged); !st) return st;
+          continue;
+        }
+        if (auto st = quarantine(p.file_index, p.line, p.part.parent_column,
+                                 "orphan: parent " + parent.type + "/" + parent.id +
+                                     " is not known to this import or the store",
+                                 p.raw);
+            !st) {
+          return st;
+        }
+      }
+      continue;
+    }
+    auto& doc = **stored;
+    if (auto st = apply_parts(doc, parent.parts); !st) return st;
+    store::Write w;
+    w.kind = store::WriteKind::update;
+    w.type = parent.type;
+    w.id = parent.id;
+    w.json = json::to_string(doc);
+    auto written = tx_.put(w);
+    if (!written) return written.error();
+    Outcome o = written->unchanged ? Outcome::unchanged : Outcome::updated;
+    for (const auto& p : parent.parts) {
+      if (auto st = account(p.file_index, o); !st) return st;
+    }
+  }
+  pending_.clear();
+  return {};
+}
+
+Status Engine::bulk_replace() {
+  std::set<std::string> types;
+  for (size_t fi = 0; fi < set_.files.size(); ++fi) {
+    if (set_.files[fi].delta || rejected_[fi]) continue;
+    const auto* schema = mapper_.schema(set_.files[fi].table);
+    for (const auto& t : schema->produces) types.insert(t);
+  }
+  if (report_.format == Format::emis && set_.bulk) {
+    // An EMIS bulk replaces everything from the organisation, whatever
+    // tables it happens to contain.
+    for (const auto& t : {"Patient", "Consent", "QuestionnaireResponse", "MedicationStatement", "Flag", "CarePlan"}) {
+      types.insert(t);
+    }
+  }
+  if (types.empty()) return {};
+  for (const auto& org : organisations_) {
+    auto keys = tx_.live_keys(org);
+    if (!keys) return keys.error();
+    for (const auto& k : *keys) {
+      if (!types.count(k.type) || touched_.count(hash_of(k.type + "/" + k.id))) continue;
+      store::Write w{store::WriteKind::remove, k.type, k.id, "", std::nullopt};
+      if (auto r = tx_.put(w); !r) return r.error();
+      ++report_.bulk_deleted;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<ImportReport> import_file_set(store::Store& store, Format format, const std::filesystem::path& dir,
+                                     const ImportConfig& config, ProgressCallback progress) {
+  auto started = std::chrono::steady_clock::now();
+  auto mapper = make_mapper(format, config);
+  auto set = mapper->discover(dir);
+  if (!set) return set.error();
+  ImportReport report;
+  report.import_id = ids::random_uuid();
+  report.format = format;
+  report.directory = dir.string();
+  report.bulk = set->bulk;
+  report.unknown_files = set->unknown;
+  auto tx = store.begin();
+  if (!tx) return tx.error();
+  Engine engine(**tx, *mapper, report, *set, std::move(progress));
+  if (auto st = engine.run(); !st) return st.error();  // the transaction rolls back
+  if (auto st = (*tx)->commit(); !st) return st.error();
+  report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::steady_clock::now() - started)
+                           .count();
+  return report;
+}
+
+}  // namespace fhirgw::adapters

@@ -1,0 +1,50 @@
+#pragma once
+// The import engine: reads one extract file set and applies it to the store
+// in ONE transaction. Every row ends as created / updated / unchanged /
+// deleted / quarantined; a bad row never stops the good ones; a failure or a
+// cancel leaves the store as it was; re-running the same set writes nothing.
+//
+// Rules (see extract-formats.md; the choices that are ours are marked *):
+//  - Tables are read in dependency order: lookups, patients, child rows
+//    ("parts": questionnaire answers, care plan items, issues), then the rest.
+//    EMIS delta files of one table are applied in ProcessingId order.
+//  - Duplicate keys in a set: the last row wins; earlier rows are accounted
+//    `unchanged` and counted as `superseded` (*), so a re-run writes nothing.
+//  - A row whose patient is not live (not in this set, not in the store) is
+//    quarantined as an orphan; so is a child row whose parent does not exist.
+//  - A delete for a record never seen is accounted `unchanged` (*): nothing
+//    in the store changed.
+//  - Deleting a patient deletes every live resource of that patient from
+//    that controller (counted in cascade_deleted; the row itself `deleted`).
+//  - Bulk: afterwards, live resources of each controller seen, of the types
+//    the bulk covers, that the bulk did not write are deleted (bulk_deleted).
+//  - Lookup rows and source rows that do not become a resource (an
+//    observation that is neither consent nor questionnaire) are `unchanged` (*).
+//  - Child rows are accounted with the outcome of their parent's write (*).
+#include <filesystem>
+#include <functional>
+#include <memory>
+
+#include "core/result.hpp"
+#include "import/import_report.hpp"
+#include "mapping/import_config.hpp"
+#include "mapping/source_mapper.hpp"
+#include "store/store.hpp"
+
+namespace fhirgw::adapters {
+
+struct ImportProgress {
+  std::string file;
+  int64_t rows_done = 0;  // rows accounted so far, whole import
+  size_t step = 0, steps = 0;
+};
+// Called at each file and every 1000 rows; return false to cancel (the
+// transaction is rolled back and the import returns an error).
+using ProgressCallback = std::function<bool(const ImportProgress&)>;
+
+std::unique_ptr<SourceMapper> make_mapper(Format format, const ImportConfig& config);
+
+Result<ImportReport> import_file_set(store::Store& store, Format format, const std::filesystem::path& dir,
+                                     const ImportConfig& config, ProgressCallback progress = {});
+
+}  // namespace fhirgw::adapters

@@ -1,0 +1,141 @@
+#pragma once
+// The contract between a format reader (EMIS-style, SystmOne-style) and the
+// import engine. A reader knows its files, tables and columns and turns one
+// CSV row into one RowAction; the engine owns the store, ordering,
+// duplicates, orphans, parts, bulk replacement and accounting.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "csv/reader.hpp"
+#include "mapping/format.hpp"
+#include "mapping/import_config.hpp"
+
+namespace fhirgw::adapters {
+
+// One row seen through its reader's header.
+class RowView {
+ public:
+  RowView(const csv::Reader& reader, const csv::Row& row) : reader_(reader), row_(row) {}
+  // nullopt when the column is absent or empty (empty = absent).
+  std::optional<std::string_view> get(std::string_view column) const { return reader_.get(row_, column); }
+  std::string str(std::string_view column) const {
+    auto v = get(column);
+    return v ? std::string(*v) : std::string();
+  }
+  int64_t line() const { return row_.line; }
+  const std::string& raw() const { return row_.raw; }
+
+ private:
+  const csv::Reader& reader_;
+  const csv::Row& row_;
+};
+
+// A piece of another resource carried by a child row.
+struct Part {
+  enum class Kind {
+    activity,    // CarePlan.activity[id = element_id]
+    item,        // QuestionnaireResponse.item[id = element_id]
+    last_issue,  // MedicationStatement last-issue-date extension (json = dateTime)
+  };
+  Kind kind = Kind::activity;
+  std::string element_id;
+  std::string sort_key;  // items are ordered by (sort_key, element_id)
+  std::string json;      // the element, or the dateTime for last_issue
+  bool remove = false;   // child row deleted: drop the element
+  std::string parent_column;  // the column naming the parent (for orphan messages)
+};
+
+struct RowAction {
+  enum class Kind {
+    pass_over,   // not this pass's business: the row is accounted in another pass
+    unchanged,   // accounted, nothing to write (lookup rows, entries not mapped)
+    upsert,      // full resource in json
+    remove,      // delete id under any of remove_types that exists
+    part,        // contribute `part` to resource (type, id)
+    quarantine,  // column + message
+  };
+  Kind kind = Kind::pass_over;
+  std::string key;           // the row's source key (duplicate detection)
+  std::string organisation;  // controller ODS code
+  std::string type, id;
+  std::vector<std::string> remove_types;
+  bool is_patient = false;
+  std::string patient_id;  // compartment patient: must be live (else orphan)
+  std::string json;
+  Part part;
+  std::string column, message;
+  std::string note;  // why unchanged
+
+  static RowAction quarantined(std::string column, std::string message) {
+    RowAction a;
+    a.kind = Kind::quarantine;
+    a.column = std::move(column);
+    a.message = std::move(message);
+    return a;
+  }
+  static RowAction accounted_unchanged(std::string note) {
+    RowAction a;
+    a.kind = Kind::unchanged;
+    a.note = std::move(note);
+    return a;
+  }
+};
+
+enum class Pass {
+  lookup,  // coding / mapping tables: fill the reader's lookups
+  parts,   // child rows, collected before their parents are written
+  main,    // everything else
+};
+
+struct TableStep {
+  std::string table;
+  Pass pass = Pass::main;
+  // The table's last step: rows no earlier step claimed (and CSV-level row
+  // errors) are accounted here.
+  bool final_step = true;
+};
+
+struct TableSchema {
+  std::string table;
+  std::string key_column;
+  std::vector<std::string> required;
+  // Each group needs at least one of its columns ("AlertText or CodeId").
+  std::vector<std::vector<std::string>> required_any;
+  std::vector<std::string> produces;  // resource types (bulk replacement scope)
+};
+
+struct SourceFile {
+  std::filesystem::path path;
+  std::string table;
+  int64_t order = 0;  // EMIS ProcIdStart; 0 for SystmOne
+  bool delta = true;
+};
+
+struct FileSet {
+  bool bulk = false;
+  std::vector<SourceFile> files;        // data files, in processing order per table
+  std::vector<std::string> unknown;     // files not recognised (reported, not read)
+};
+
+class SourceMapper {
+ public:
+  virtual ~SourceMapper() = default;
+  virtual Format format() const = 0;
+  virtual csv::Encoding encoding() const = 0;
+  virtual Result<FileSet> discover(const std::filesystem::path& dir) const = 0;
+  // Steps in dependency order.
+  virtual const std::vector<TableStep>& plan() const = 0;
+  virtual const TableSchema* schema(std::string_view table) const = 0;
+  virtual RowAction map_row(const TableStep& step, const RowView& row) = 0;
+};
+
+// Checks the schema's required columns against a reader's header: an error
+// naming the file and the first missing column.
+Status check_columns(const csv::Reader& reader, const TableSchema& schema);
+
+}  // namespace fhirgw::adapters

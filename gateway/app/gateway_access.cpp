@@ -1,0 +1,190 @@
+#include "app/gateway_access.hpp"
+
+#include "auth/scopes.hpp"
+#include "core/fhir_time.hpp"
+#include "core/systems.hpp"
+
+namespace fhirgw::app {
+
+namespace {
+
+rest::AccessDecision to_access(const policy::Decision& d) {
+  rest::AccessDecision out;
+  out.permit = d.permit;
+  out.hidden_fields = d.hidden_fields;
+  out.agreement = d.agreement;
+  out.policy_version = d.policy_version;
+  out.reason = d.permit ? "permit" : d.rule + ": " + d.reason();
+  return out;
+}
+
+rest::AccessDecision deny(const std::string& why) { return {false, {}, {}, {}, why}; }
+
+// The patient a resource is about: its own id for a Patient, else the
+// Patient/<id> reference in subject or patient.
+std::string subject_patient(const json::Value& resource) {
+  auto type = json::get_string(resource, "resourceType");
+  if (type && *type == "Patient") {
+    auto id = json::get_string(resource, "id");
+    return id ? std::string(*id) : "";
+  }
+  for (const char* field : {"subject", "patient"}) {
+    const json::Value* ref = json::get(resource, field);
+    if (!ref) continue;
+    auto text = json::get_string(*ref, "reference");
+    if (text && text->rfind("Patient/", 0) == 0) return std::string(text->substr(8));
+  }
+  return "";
+}
+
+void set_tag(json::Value& resource, json::Allocator& a, const char* system, const std::string& code) {
+  if (!resource.HasMember("meta") || !resource["meta"].IsObject()) {
+    json::remove(resource, "meta");
+    resource.AddMember("meta", json::Value(rapidjson::kObjectType), a);
+  }
+  json::Value& meta = resource["meta"];
+  if (!meta.HasMember("tag") || !meta["tag"].IsArray()) {
+    json::remove(meta, "tag");
+    meta.AddMember("tag", json::Value(rapidjson::kArrayType), a);
+  }
+  json::Value& tags = meta["tag"];
+  // Drop whatever the client sent for this system: authorship and control are the gateway's to say.
+  for (auto it = tags.Begin(); it != tags.End();) {
+    if (json::get_string(*it, "system") == std::string_view(system)) it = tags.Erase(it);
+    else ++it;
+  }
+  if (code.empty()) return;
+  json::Value tag(rapidjson::kObjectType);
+  json::set_string(tag, "system", system, a);
+  json::set_string(tag, "code", code, a);
+  tags.PushBack(tag, a);
+}
+
+}  // namespace
+
+GatewayAccess::GatewayAccess(auth::RateLimiter& limiter, GovernanceState& governance, audit::AuditTrail& trail)
+    : limiter_(limiter), governance_(governance), trail_(trail) {}
+
+Result<Caller> GatewayAccess::authenticate(const http::Request& req) {
+  if (!tokens_) return Error::make(503, "transient", "The gateway is starting");
+  auto caller = tokens_->authenticate(req.header("authorization"), req.client_cert_sha256);
+  if (!caller.ok()) return caller;
+  auto d = limiter_.check(caller->client_id);
+  if (!d.allowed) {
+    return Error::make(429, "throttled",
+                       "Too many requests; retry after " + std::to_string(d.retry_after_seconds) + " s");
+  }
+  return caller;
+}
+
+std::string GatewayAccess::challenge(const Error& e) { return auth::www_authenticate(e); }
+
+Status GatewayAccess::authorize(const Caller& caller, const std::string& type, model::Interaction interaction,
+                                const std::vector<std::pair<std::string, std::string>>& params) {
+  if (auth::scope_allows(caller.scopes, type, interaction, params)) return {};
+  return Error::make(403, "forbidden",
+                     "The access token's scopes do not allow " + std::string(model::to_string(interaction)) +
+                         (type.empty() ? "" : " on " + type));
+}
+
+policy::Request GatewayAccess::engine_request(const Caller& caller, const std::string& type,
+                                              model::Interaction interaction) const {
+  policy::Request r;
+  r.caller = caller;
+  r.purpose = caller.purpose;
+  r.interaction = interaction;
+  r.type = type;
+  r.scope_allows = auth::scope_allows(caller.scopes, type, interaction, {});
+  // Narrowed scopes (?param=value) cannot be judged per resource; the router
+  // has already checked them against the request's parameters.
+  if (!r.scope_allows && interaction == model::Interaction::search) r.scope_allows = true;
+  r.now_ms = fhir_time::now_ms();
+  return r;
+}
+
+policy::ResourceFacts GatewayAccess::facts_of(const store::Record& rec) {
+  policy::ResourceFacts f;
+  if (!rec.deleted && !rec.json.empty()) {
+    if (auto d = json::parse(rec.json); d.ok()) f = policy::resource_facts(*d);
+  }
+  // The store's governance columns are authoritative for tombstones.
+  f.type = rec.type;
+  f.id = rec.id;
+  if (f.controller.empty()) f.controller = rec.controller;
+  if (f.patient_id.empty()) f.patient_id = rec.patient_id;
+  if (f.author_org.empty()) f.author_org = rec.author_org;
+  f.confidential = f.confidential || rec.confidential;
+  return f;
+}
+
+search::Visibility GatewayAccess::visibility(const Caller& caller, const std::string& type,
+                                             model::Interaction interaction) {
+  auto snap = governance_.current();
+  if (!snap.ok()) return search::Visibility::nothing();  // fail closed
+  const auto& s = **snap;
+  return policy::narrow(*s.policy, *s.consents, engine_request(caller, type, interaction), *s.patients);
+}
+
+rest::AccessDecision GatewayAccess::check_read(const Caller& caller, model::Interaction interaction,
+                                               const store::Record& record) {
+  auto snap = governance_.current();
+  if (!snap.ok()) return deny("governance state unavailable");
+  const auto& s = **snap;
+  policy::ResourceFacts facts = facts_of(record);
+  const policy::PatientFacts* patient = nullptr;
+  if (auto it = s.patients->find(facts.patient_id); it != s.patients->end()) patient = &it->second;
+  return to_access(policy::decide(*s.policy, *s.consents, engine_request(caller, record.type, interaction), facts,
+                                  patient));
+}
+
+rest::AccessDecision GatewayAccess::check_write(const Caller& caller, model::Interaction interaction,
+                                                const std::string& type, const json::Value& resource,
+                                                const store::Record* current) {
+  auto snap = governance_.current();
+  if (!snap.ok()) return deny("governance state unavailable");
+  const auto& s = **snap;
+  policy::ResourceFacts incoming;
+  if (resource.IsObject() && resource.HasMember("resourceType")) incoming = policy::resource_facts(resource);
+  incoming.type = type;
+  if (incoming.patient_id.empty()) incoming.patient_id = subject_patient(resource);
+  std::optional<policy::ResourceFacts> current_facts;
+  if (current) current_facts = facts_of(*current);
+  if (interaction == model::Interaction::remove) {
+    // Deletes are not a partner interaction in any agreement (policy: always denied);
+    // the engine's write rules apply to the current version.
+    policy::Request r = engine_request(caller, type, interaction);
+    const policy::PatientFacts* patient = nullptr;
+    if (current_facts)
+      if (auto it = s.patients->find(current_facts->patient_id); it != s.patients->end()) patient = &it->second;
+    return current_facts ? to_access(policy::decide(*s.policy, *s.consents, r, *current_facts, patient))
+                         : deny("nothing to delete");
+  }
+  const policy::PatientFacts* subject = nullptr;
+  if (auto it = s.patients->find(incoming.patient_id); it != s.patients->end()) subject = &it->second;
+  return to_access(policy::decide_write(*s.policy, *s.consents, engine_request(caller, type, interaction), incoming,
+                                        resource, current_facts ? &*current_facts : nullptr, subject));
+}
+
+void GatewayAccess::stamp_write(const Caller& caller, json::Value& resource, json::Allocator& a,
+                                const store::Record* current) {
+  if (!caller.has_role("partner")) return;
+  // A partner's write belongs to the subject's practice (the controller it is
+  // written back to) and carries the partner as author; neither can be chosen
+  // by the client.
+  std::string controller;
+  if (current) {
+    controller = current->controller;
+  } else if (auto snap = governance_.current(); snap.ok()) {
+    auto it = (*snap)->patients->find(subject_patient(resource));
+    if (it != (*snap)->patients->end()) controller = it->second.controller;
+  }
+  set_tag(resource, a, systems::kController, controller);
+  set_tag(resource, a, systems::kAuthorOrg, caller.organisation);
+  json::set_string(resource["meta"], "source", "urn:fhir-gateway:client:" + caller.client_id, a);
+}
+
+bool GatewayAccess::queues_write_back(const Caller& caller) const { return caller.has_role("partner"); }
+
+Status GatewayAccess::audit(const rest::AuditRecord& record) { return trail_.record(record); }
+
+}  // namespace fhirgw::app

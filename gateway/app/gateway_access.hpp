@@ -1,0 +1,50 @@
+#pragma once
+// The production AccessControl: SMART tokens or client certificates say who
+// is calling (gateway/auth), the policy engine decides what they may see and
+// write (gateway/policy, on the live GovernanceState), and the audit trail
+// records every request durably (gateway/audit).
+#include <memory>
+
+#include "app/governance_state.hpp"
+#include "audit/audit_trail.hpp"
+#include "auth/rate_limiter.hpp"
+#include "auth/token_service.hpp"
+#include "policy/engine.hpp"
+#include "rest/access.hpp"
+
+namespace fhirgw::app {
+
+class GatewayAccess : public rest::AccessControl {
+ public:
+  // The token service is set once the base URL (its issuer) is known.
+  GatewayAccess(auth::RateLimiter& limiter, GovernanceState& governance, audit::AuditTrail& trail);
+  void set_tokens(std::shared_ptr<auth::TokenService> tokens) { tokens_ = std::move(tokens); }
+
+  Result<Caller> authenticate(const http::Request& req) override;
+  std::string challenge(const Error& e) override;
+  Status authorize(const Caller& caller, const std::string& type, model::Interaction interaction,
+                   const std::vector<std::pair<std::string, std::string>>& params) override;
+  search::Visibility visibility(const Caller& caller, const std::string& type,
+                                model::Interaction interaction) override;
+  rest::AccessDecision check_read(const Caller& caller, model::Interaction interaction,
+                                  const store::Record& record) override;
+  rest::AccessDecision check_write(const Caller& caller, model::Interaction interaction, const std::string& type,
+                                   const json::Value& resource, const store::Record* current) override;
+  void stamp_write(const Caller& caller, json::Value& resource, json::Allocator& a,
+                   const store::Record* current) override;
+  bool queues_write_back(const Caller& caller) const override;
+  Status audit(const rest::AuditRecord& record) override;
+
+  // For explain: the request the engine would see for this caller.
+  policy::Request engine_request(const Caller& caller, const std::string& type,
+                                 model::Interaction interaction) const;
+  static policy::ResourceFacts facts_of(const store::Record& record);
+
+ private:
+  std::shared_ptr<auth::TokenService> tokens_;
+  auth::RateLimiter& limiter_;
+  GovernanceState& governance_;
+  audit::AuditTrail& trail_;
+};
+
+}  // namespace fhirgw::app

@@ -1,0 +1,122 @@
+#include "app/governance_state.hpp"
+
+#include <atomic>
+
+#include "core/fhir_time.hpp"
+#include "core/json.hpp"
+
+namespace fhirgw::app {
+
+namespace {
+const std::vector<std::string> kTrackedTypes = {"Patient", "Consent", "Flag"};
+constexpr int kBatch = 5000;
+}  // namespace
+
+GovernanceState::GovernanceState(store::Store& store) : store_(store) {
+  auto s = std::make_shared<GovernanceSnapshot>();
+  s->policy = std::make_shared<policy::Policy>();  // not loaded: denies everything
+  s->consents = std::make_shared<policy::ConsentIndex>();
+  s->patients = std::make_shared<policy::PatientDirectory>();
+  snapshot_ = s;
+}
+
+Status GovernanceState::load() {
+  auto seq = store_.change_seq();
+  if (!seq.ok()) return std::move(seq).error();
+  std::lock_guard lock(mu_);
+  return refresh_locked(*seq);
+}
+
+void GovernanceState::set_policy(policy::Policy p) {
+  std::lock_guard lock(mu_);
+  auto next = std::make_shared<GovernanceSnapshot>(*std::atomic_load(&snapshot_));
+  next->policy = std::make_shared<const policy::Policy>(std::move(p));
+  std::atomic_store(&snapshot_, std::shared_ptr<const GovernanceSnapshot>(next));
+}
+
+Result<std::shared_ptr<const GovernanceSnapshot>> GovernanceState::current() {
+  auto seq = store_.change_seq();
+  if (!seq.ok()) return std::move(seq).error();
+  auto snap = std::atomic_load(&snapshot_);
+  if (*seq <= snap->seq) return snap;
+  std::lock_guard lock(mu_);
+  if (auto s = refresh_locked(*seq); !s.ok()) return std::move(s).error();
+  return std::atomic_load(&snapshot_);
+}
+
+void GovernanceState::recompute_flags(policy::PatientDirectory& dir, const std::string& patient_id,
+                                      int64_t now_ms) const {
+  auto it = dir.find(patient_id);
+  if (it == dir.end()) return;
+  it->second.active_flag_codes.clear();
+  for (const auto& [id, entry] : flags_) {
+    if (entry.first != patient_id) continue;
+    auto d = json::parse(entry.second);
+    if (d.ok()) policy::add_flag(it->second, *d, now_ms);
+  }
+}
+
+Status GovernanceState::refresh_locked(int64_t target_seq) {
+  auto base = std::atomic_load(&snapshot_);
+  if (target_seq <= base->seq) return {};
+  // Copy-on-write, and only what changes: readers keep the old snapshot until
+  // the new one is complete; writes to other types copy nothing.
+  std::shared_ptr<policy::ConsentIndex> consents;
+  std::shared_ptr<policy::PatientDirectory> patients;
+  auto own_consents = [&] {
+    if (!consents) consents = std::make_shared<policy::ConsentIndex>(*base->consents);
+  };
+  auto own_patients = [&] {
+    if (!patients) patients = std::make_shared<policy::PatientDirectory>(*base->patients);
+  };
+  int64_t seq = base->seq;
+  const int64_t now = fhir_time::now_ms();
+  std::vector<std::string> flag_patients;
+  for (;;) {
+    auto changed = store_.changed_since(seq, kTrackedTypes, kBatch);
+    if (!changed.ok()) return std::move(changed).error();
+    for (const auto& rec : *changed) {
+      seq = std::max(seq, rec.row);
+      if (rec.type == "Consent") {
+        own_consents();
+        consents->erase(rec.id);
+        if (rec.deleted) continue;
+        auto d = json::parse(rec.json);
+        if (!d.ok()) continue;
+        auto parsed = policy::parse_consent(*d);
+        if (parsed.ok()) consents->upsert(std::move(parsed).value());
+      } else if (rec.type == "Patient") {
+        own_patients();
+        if (rec.deleted) {
+          patients->erase(rec.id);
+          continue;
+        }
+        auto d = json::parse(rec.json);
+        if (!d.ok()) continue;
+        policy::PatientFacts facts = policy::patient_facts(*d);
+        facts.id = rec.id;
+        if (facts.controller.empty()) facts.controller = rec.controller;
+        (*patients)[rec.id] = std::move(facts);
+        flag_patients.push_back(rec.id);
+      } else if (rec.type == "Flag") {
+        own_patients();
+        auto old = flags_.find(rec.id);
+        if (old != flags_.end()) flag_patients.push_back(old->second.first);
+        if (rec.deleted) flags_.erase(rec.id);
+        else flags_[rec.id] = {rec.patient_id, rec.json};
+        flag_patients.push_back(rec.patient_id);
+      }
+    }
+    if (static_cast<int>(changed->size()) < kBatch) break;
+  }
+  if (patients)
+    for (const auto& p : flag_patients) recompute_flags(*patients, p, now);
+  auto next = std::make_shared<GovernanceSnapshot>(*base);
+  if (consents) next->consents = consents;
+  if (patients) next->patients = patients;
+  next->seq = std::max(seq, target_seq);
+  std::atomic_store(&snapshot_, std::shared_ptr<const GovernanceSnapshot>(next));
+  return {};
+}
+
+}  // namespace fhirgw::app
