@@ -46,6 +46,7 @@ std::vector<ResourceType> build() {
            {"identifier", P::token, {"identifier"}, {}, "http://hl7.org/fhir/SearchParameter/Flag-identifier", "Business identifier"},
            {"status", P::token, {"status"}, {}, "https://fhir-gateway.org.uk/SearchParameter/Flag-status", "active | inactive | entered-in-error (the gateway's own SearchParameter)"},
            {"category", P::token, {"category"}, {}, "https://fhir-gateway.org.uk/SearchParameter/Flag-category", "Clinical, administrative, etc. (the gateway's own SearchParameter)"},
+           {"code", P::token, {"code"}, {}, "https://fhir-gateway.org.uk/SearchParameter/Flag-code", "The coded value of the flag, e.g. a complex-case marker (the gateway's own SearchParameter)"},
        },
        "patient"},
       {"QuestionnaireResponse",

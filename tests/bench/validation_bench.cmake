@@ -1,0 +1,1 @@
+target_link_libraries(validation_bench PRIVATE gw_validation)
