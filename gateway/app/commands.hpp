@@ -9,5 +9,6 @@ void register_commands(CLI::App& cli);
 
 void register_audit_commands(CLI::App& cli);
 void register_token_commands(CLI::App& cli);
+void register_validate_command(CLI::App& cli);
 
 }  // namespace fhirgw::app

@@ -19,7 +19,7 @@ struct GatewayConfig {
   std::string policy_file;         // IG policy (YAML)
   std::string clients_file;        // client registrations (YAML)
   std::string signing_key_file;    // gateway token signing key (PEM)
-  std::string profiles_dir = "fhir-profiles";
+  std::string profiles_dir;        // fhir-profiles folder ("" = found automatically)
   std::string inbox_dir;           // watched extract inbox ("" = off)
   std::string import_config_file;  // extract mapping settings
   bool development = false;        // no auth, no policy: loopback only

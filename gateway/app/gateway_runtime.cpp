@@ -6,9 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "app/basic_validation.hpp"
 #include "app/gateway_access.hpp"
 #include "app/governance_state.hpp"
+#include "app/profiles.hpp"
 #include "audit/audit_trail.hpp"
 #include "auth/jti_cache.hpp"
 #include "auth/rate_limiter.hpp"
@@ -69,6 +69,9 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
   rt->store_ = std::move(store).value();
   auto key = cursor_key(config);
   if (!key.ok()) return std::move(key).error();
+  auto validator = load_validator(config.profiles_dir);
+  if (!validator.ok()) return std::move(validator).error();
+  rt->validator_ = std::move(validator).value();
 
   if (config.development) {
     if (!is_loopback(config.server.host)) {
@@ -108,8 +111,10 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
   rt->pool_ = std::make_unique<WorkerPool>(config.worker_threads, config.worker_queue);
   rest::ServiceConfig sc;
   sc.cursor_key = *key;
-  rt->service_ = std::make_unique<rest::FhirService>(*rt->store_, *rt->access_, sc, basic_validation());
+  rt->service_ = std::make_unique<rest::FhirService>(*rt->store_, *rt->access_, sc,
+                                                    profile_validation(*rt->validator_, *rt->store_));
   rt->handler_ = std::make_unique<rest::FhirHandler>(*rt->service_, *rt->pool_, rt->metrics_);
+  register_validate_operation(*rt->handler_, *rt->validator_, *rt->store_);
   WorkerPool* pool = rt->pool_.get();
   rt->metrics_.add_gauge("fhirgw_store_queue_depth", "Requests waiting for a store worker.",
                          [pool] { return static_cast<double>(pool->queue_depth()); });

@@ -15,6 +15,7 @@
 #include "store/store.hpp"
 
 namespace fhirgw::audit { class AuditTrail; }
+namespace fhirgw::validation { class Validator; }
 namespace fhirgw::auth { class TokenService; class RateLimiter; }
 
 namespace fhirgw::app {
@@ -45,6 +46,7 @@ class GatewayRuntime {
   GatewayConfig config_;
   http::Metrics metrics_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<validation::Validator> validator_;
   std::unique_ptr<store::AuditLog> audit_log_;
   std::unique_ptr<audit::AuditTrail> trail_;
   std::unique_ptr<GovernanceState> governance_;

@@ -32,7 +32,7 @@ int main(int argc, char** argv) {
 
   // serve ------------------------------------------------------------------
   auto* serve = cli.add_subcommand("serve", "Run the FHIR R4 REST server");
-  std::string config_file, listen, store_url, tls_cert, tls_key, tls_ca, policy, clients, signing_key;
+  std::string config_file, listen, store_url, tls_cert, tls_key, tls_ca, policy, clients, signing_key, profiles;
   bool development = false;
   size_t workers = 0;
   serve->add_option("--config", config_file, "Gateway settings (YAML); defaults apply when absent")
@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   serve->add_option("--clients", clients, "Client registrations (YAML)");
   serve->add_option("--signing-key", signing_key, "Private key that signs access tokens (PEM)");
   serve->add_option("--workers", workers, "Store worker threads");
+  serve->add_option("--profiles", profiles, "The fhir-profiles folder (found automatically when absent)");
   serve->add_flag("--development", development,
                   "No authentication and no policy (every caller sees everything); loopback addresses only");
   serve->callback([&] {
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
     if (!clients.empty()) c.clients_file = clients;
     if (!signing_key.empty()) c.signing_key_file = signing_key;
     if (workers) c.worker_threads = workers;
+    if (!profiles.empty()) c.profiles_dir = profiles;
     if (development) c.development = true;
     if (c.server.tls_cert_file.empty() != c.server.tls_key_file.empty()) {
       std::cerr << "fhir-gateway: --tls-cert and --tls-key go together\n";

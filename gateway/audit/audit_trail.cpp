@@ -3,11 +3,12 @@
 #include "audit/audit_event.hpp"
 #include "core/fhir_time.hpp"
 #include "core/ids.hpp"
+#include "store/audit_chain.hpp"
 
 namespace fhirgw::audit {
 
 namespace {
-constexpr const char* kGenesis = "0000000000000000000000000000000000000000000000000000000000000000";
+constexpr const char* kGenesis = store::kAuditGenesis;
 
 std::string csv_field(const std::string& s) {
   std::string out = "\"";
@@ -20,7 +21,7 @@ std::string csv_field(const std::string& s) {
 }  // namespace
 
 std::string chain_hash(const std::string& prev_hash, const std::string& json) {
-  return ids::sha256_hex(prev_hash + "\n" + json);
+  return store::audit_link_hash(prev_hash, json);
 }
 
 Result<std::unique_ptr<AuditTrail>> AuditTrail::open(store::AuditLog& log) {
@@ -70,9 +71,11 @@ Status AuditTrail::record(const AuditRecord& record) {
     }
     Status result = log_.append(rows);
     lock.lock();
-    if (result.ok()) {
-      next_seq_ = seq;
-      last_hash_ = prev;
+    if (result.ok() && !rows.empty()) {
+      // The log may have moved the batch onto the trail's real end (another
+      // instance appended first): continue from where the rows really landed.
+      next_seq_ = rows.back().seq + 1;
+      last_hash_ = rows.back().hash;
     }
     for (const auto& p : batch) {
       p->result = result;

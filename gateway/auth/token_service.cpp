@@ -318,6 +318,11 @@ TokenResponse TokenService::handle_token_request(std::string_view form_body,
   std::string fp = normalise_fingerprint(client_cert_fingerprint);
   bool bind = !fp.empty() && std::find(client->cert_fingerprints.begin(), client->cert_fingerprints.end(),
                                        fp) != client->cert_fingerprints.end();
+  // A client registered with certificates gets only certificate-bound tokens:
+  // its key alone (perhaps stolen from a different host) is not enough.
+  if (!client->cert_fingerprints.empty() && !bind)
+    return error_response(invalid_client("this client must present its registered TLS client certificate"),
+                          client_id);
 
   const GatewayKey& key = keys_.front();
   const std::string token_id = ids::random_uuid();

@@ -263,6 +263,10 @@ Decision decide_write(const Policy& p, const ConsentIndex& ci, const Request& re
   }
   if (incoming.patient_id.empty() || !subject || subject->id != incoming.patient_id)
     return fail(d, "subject", "the subject patient " + incoming.patient_id + " is unknown"), d;
+  // The subject must be a patient the partner may read: a confidential
+  // Patient never is, whatever the consent says.
+  if (subject->confidential)
+    return fail(d, "subject", "the subject Patient/" + subject->id + " is marked confidential, so partners cannot write about it"), d;
   if (!incoming.controller.empty() && incoming.controller != subject->controller)
     return fail(d, "subject", "the write names controller " + incoming.controller + " but the patient belongs to " +
                                   subject->controller),

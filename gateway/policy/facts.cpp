@@ -55,6 +55,19 @@ void civil_from_days(int64_t z, int& y, unsigned& m, unsigned& d) {
   y = static_cast<int>(yy + (m <= 2));
 }
 
+// meta.security carries confidentiality R (restricted) or V (very restricted).
+bool marked_confidential(const json::Value& r) {
+  const json::Value* sec = json::get_path(r, "meta.security");
+  if (!sec || !sec->IsArray()) return false;
+  for (const auto& s : sec->GetArray()) {
+    auto code = json::get_string(s, "code");
+    if (json::get_string(s, "system") == std::optional<std::string_view>(systems::kConfidentiality) &&
+        (code == std::optional<std::string_view>("R") || code == std::optional<std::string_view>("V")))
+      return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 ResourceFacts resource_facts(const json::Value& r) {
@@ -63,14 +76,7 @@ ResourceFacts resource_facts(const json::Value& r) {
   f.id = str(json::get_string(r, "id"));
   f.controller = tag_code(r, "meta.tag", systems::kController);
   f.author_org = tag_code(r, "meta.tag", systems::kAuthorOrg);
-  if (const json::Value* sec = json::get_path(r, "meta.security"); sec && sec->IsArray()) {
-    for (const auto& s : sec->GetArray()) {
-      auto code = json::get_string(s, "code");
-      if (json::get_string(s, "system") == std::optional<std::string_view>(systems::kConfidentiality) &&
-          (code == std::optional<std::string_view>("R") || code == std::optional<std::string_view>("V")))
-        f.confidential = true;
-    }
-  }
+  f.confidential = marked_confidential(r);
   if (f.type == "Patient") {
     f.patient_id = f.id;
   } else if (const model::ResourceType* t = model::find_type(f.type); t && !t->patient_param.empty()) {
@@ -88,6 +94,7 @@ PatientFacts patient_facts(const json::Value& p) {
   f.id = str(json::get_string(p, "id"));
   f.controller = tag_code(p, "meta.tag", systems::kController);
   f.birth_date = str(json::get_string(p, "birthDate"));
+  f.confidential = marked_confidential(p);
   if (const json::Value* ids = json::get(p, "identifier"); ids && ids->IsArray()) {
     for (const auto& id : ids->GetArray()) {
       if (json::get_string(id, "system") != std::optional<std::string_view>(systems::kNhsNumber)) continue;

@@ -27,6 +27,7 @@ struct PatientFacts {
   bool nhs_number_verified = false;
   std::string birth_date;             // FHIR date; "" unknown
   std::vector<Coding> active_flag_codes;  // codes of the patient's active Flags
+  bool confidential = false;          // the Patient resource itself is marked R or V (never readable by partners)
 };
 
 // Facts of every patient, by id (the app keeps it in memory from the store).

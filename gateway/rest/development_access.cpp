@@ -1,3 +1,4 @@
+#include "core/systems.hpp"
 #include "rest/access.hpp"
 
 namespace fhirgw::rest {
@@ -29,7 +30,25 @@ class DevelopmentAccess : public AccessControl {
                              const store::Record*) override {
     return {true, {}, "development", "development", "development mode"};
   }
-  void stamp_write(const Caller&, json::Value&, json::Allocator&, const store::Record*) override {}
+  // Resources written in development mode without a controller belong to "DEV",
+  // so they still meet the profiles (which require one).
+  void stamp_write(const Caller&, json::Value& resource, json::Allocator& a, const store::Record* current) override {
+    if (!resource.HasMember("meta") || !resource["meta"].IsObject()) {
+      json::remove(resource, "meta");
+      resource.AddMember("meta", json::Value(rapidjson::kObjectType), a);
+    }
+    json::Value& meta = resource["meta"];
+    if (!meta.HasMember("tag") || !meta["tag"].IsArray()) {
+      json::remove(meta, "tag");
+      meta.AddMember("tag", json::Value(rapidjson::kArrayType), a);
+    }
+    for (const auto& t : meta["tag"].GetArray())
+      if (json::get_string(t, "system") == std::string_view(systems::kController)) return;
+    json::Value tag(rapidjson::kObjectType);
+    json::set_string(tag, "system", systems::kController, a);
+    json::set_string(tag, "code", current && !current->controller.empty() ? current->controller : "DEV", a);
+    meta["tag"].PushBack(tag, a);
+  }
   bool queues_write_back(const Caller&) const override { return false; }
   Status audit(const AuditRecord&) override { return {}; }
 };

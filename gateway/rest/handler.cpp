@@ -196,6 +196,7 @@ http::Response FhirHandler::dispatch(const http::Request& req) {
     Status allowed = rt.kind == RouteKind::batch
                          ? Status{}
                          : access.authorize(who, rt.type, interaction_for(rt.kind), rt.params);
+    if (!allowed.ok()) audit.outcome_detail = allowed.error().message();
     resp = allowed.ok() ? service_.execute(ctx, rt) : service_.error(allowed.error());
   }
   resp.interaction = audit.interaction;

@@ -1,5 +1,7 @@
 #include "rest/service.hpp"
 
+#include <set>
+
 #include "core/fhir_time.hpp"
 #include "core/ids.hpp"
 #include "core/operation_outcome.hpp"
@@ -110,7 +112,12 @@ http::Response FhirService::execute(RequestContext& ctx, const Route& r, store::
 std::optional<std::string> FhirService::outbound(RequestContext& ctx, Interaction interaction,
                                                  const store::Record& rec) {
   AccessDecision d = access_.check_read(ctx.caller, interaction, rec);
-  if (!d.permit) return std::nullopt;
+  if (!d.permit) {
+    // For the IG trail only (the partner sees "not found" or nothing).
+    if (ctx.audit.outcome_detail.empty()) ctx.audit.outcome_detail = "withheld " + rec.type + "/" + rec.id + ": " + d.reason;
+    if (!d.policy_version.empty()) ctx.audit.policy_version = d.policy_version;
+    return std::nullopt;
+  }
   if (!d.agreement.empty()) ctx.audit.agreements.push_back(d.agreement);
   if (!d.policy_version.empty()) ctx.audit.policy_version = d.policy_version;
   ctx.audit.returned.push_back(version_url(rec));
@@ -183,7 +190,10 @@ http::Response FhirService::vread(RequestContext& ctx, const Route& r) {
   // Judged by today's consent: the current record's governance decides.
   auto current = store_.read(r.type, r.id);
   if (!current.ok() || !current->has_value()) return error(not_found);
-  if (!access_.check_read(ctx.caller, Interaction::vread, **current).permit) return error(not_found);
+  if (auto d = access_.check_read(ctx.caller, Interaction::vread, **current); !d.permit) {
+    ctx.audit.outcome_detail = "withheld " + r.type + "/" + r.id + ": " + d.reason;
+    return error(not_found);
+  }
   if (rec.deleted) return error(Error::make(410, "deleted", r.type + "/" + r.id + " was deleted in version " + r.version_id));
   auto body = outbound(ctx, Interaction::vread, rec);
   if (!body) return error(not_found);
@@ -254,6 +264,37 @@ http::Response FhirService::history(RequestContext& ctx, const Route& r) {
 
 // --- search ------------------------------------------------------------------
 
+search::Visibility FhirService::search_visibility(const Caller& caller, const search::Query& q) {
+  search::Visibility v = access_.visibility(caller, q.type, Interaction::search);
+  if (v.all) return v;
+  // Grants name their types, so grants for the other types never widen the
+  // searched type's matches; they only let visible targets be included or
+  // chained through (leak cases 1 and 4: hidden ones stay out).
+  std::set<std::string> reached;
+  for (const auto& inc : q.includes) {
+    if (!inc.target_type.empty()) {
+      reached.insert(inc.target_type);
+      continue;
+    }
+    if (const auto* source = model::find_type(inc.source_type))
+      if (const auto* p = model::find_param(*source, inc.param))
+        for (auto t : p->targets) reached.insert(std::string(t));
+  }
+  for (const auto& inc : q.revincludes) reached.insert(inc.source_type);
+  for (const auto& c : q.clauses)
+    if (c.chain) reached.insert(c.chain->target_type);
+  reached.erase(q.type);
+  for (const auto& type : reached) {
+    if (!model::find_type(type)) continue;
+    // Included resources are authorised on their own type, never by the primary type's scope.
+    if (!access_.authorize(caller, type, Interaction::search, {}).ok()) continue;
+    search::Visibility more = access_.visibility(caller, type, Interaction::search);
+    if (more.all) continue;  // only internal callers see everything; they already have v.all
+    for (auto& g : more.grants) v.grants.push_back(std::move(g));
+  }
+  return v;
+}
+
 http::Response FhirService::search(RequestContext& ctx, const Route& r, store::Transaction* tx) {
   const auto* type = model::find_type(r.type);
   Params params = r.params;
@@ -276,7 +317,7 @@ http::Response FhirService::search(RequestContext& ctx, const Route& r, store::T
   search::Query q = std::move(parsed).value();
   q.count = std::min(q.count, config_.max_count);
   q.after = after;
-  q.visibility = access_.visibility(ctx.caller, r.type, Interaction::search);
+  q.visibility = search_visibility(ctx.caller, q);
   auto page = tx ? tx->search(q) : store_.search(q);
   if (!page.ok()) return error(page.error());
   ctx.audit.query = canonical_query(params);

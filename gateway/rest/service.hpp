@@ -71,13 +71,20 @@ class FhirService {
   http::Response batch(RequestContext& ctx, const Route& r);
 
   // Writes `doc` as a new version inside tx (or a transaction of its own).
+  // `hidden_target`: the id is taken by a resource the caller may not see; the
+  // write is judged as if the id were free, and never replaces that resource.
   http::Response write_resource(RequestContext& ctx, store::WriteKind kind, const std::string& type,
                                 const std::string& id, json::Document& doc,
-                                const store::Record* current, store::Transaction* tx);
+                                const store::Record* current, store::Transaction* tx,
+                                bool hidden_target = false);
   // Finds the resources a conditional interaction's criteria match, as the caller sees them.
   Result<std::vector<store::Record>> conditional_matches(RequestContext& ctx, const std::string& type,
                                                          const Params& criteria, model::Interaction interaction,
                                                          store::Transaction* tx);
+  // The store narrowing for a search: the searched type plus every type its
+  // _include, _revinclude and chained parameters reach, each narrowed on its
+  // own and only if the caller may search that type (scopes).
+  search::Visibility search_visibility(const Caller& caller, const search::Query& q);
   // The resource text that may leave for this caller (redacted), or nullopt if it may not.
   std::optional<std::string> outbound(RequestContext& ctx, model::Interaction interaction,
                                       const store::Record& rec);

@@ -29,6 +29,24 @@ Error validation_error(std::vector<Issue> issues) {
   return e;
 }
 
+// Everything the gateway stores claims the gateway profile it was validated against.
+void claim_profile(json::Value& doc, json::Allocator& a, const std::string& type) {
+  const auto* t = model::find_type(type);
+  if (!t || std::string_view(t->profile).rfind("http://hl7.org/fhir/", 0) == 0) return;
+  if (!doc.HasMember("meta") || !doc["meta"].IsObject()) {
+    json::remove(doc, "meta");
+    doc.AddMember("meta", json::Value(rapidjson::kObjectType), a);
+  }
+  json::Value& meta = doc["meta"];
+  if (!meta.HasMember("profile") || !meta["profile"].IsArray()) {
+    json::remove(meta, "profile");
+    meta.AddMember("profile", json::Value(rapidjson::kArrayType), a);
+  }
+  for (const auto& p : meta["profile"].GetArray())
+    if (p.IsString() && std::string_view(p.GetString()) == t->profile) return;
+  meta["profile"].PushBack(json::make_string(t->profile, a), a);
+}
+
 bool has_errors(const std::vector<Issue>& issues) {
   for (const auto& i : issues)
     if (i.severity == Severity::error || i.severity == Severity::fatal) return true;
@@ -39,7 +57,8 @@ bool has_errors(const std::vector<Issue>& issues) {
 
 http::Response FhirService::write_resource(RequestContext& ctx, store::WriteKind kind, const std::string& type,
                                            const std::string& id, json::Document& doc,
-                                           const store::Record* current, store::Transaction* tx) {
+                                           const store::Record* current, store::Transaction* tx,
+                                           bool hidden_target) {
   Interaction interaction = kind == store::WriteKind::create ? Interaction::create
                             : kind == store::WriteKind::update ? Interaction::update
                                                                : Interaction::remove;
@@ -47,15 +66,23 @@ http::Response FhirService::write_resource(RequestContext& ctx, store::WriteKind
     json::set_string(doc, "id", id, doc.GetAllocator());
     strip_server_meta(doc);
     access_.stamp_write(ctx.caller, doc, doc.GetAllocator(), current);
+    claim_profile(doc, doc.GetAllocator(), type);
+  }
+  // Authorised before validated: a refused write learns nothing from the
+  // validator (e.g. which subject ids exist, through the stamped controller).
+  AccessDecision d = access_.check_write(ctx.caller, interaction, type, doc, current);
+  // An update with no current version the caller can see names an id that is
+  // free or hidden from it: both answer 404 alike, so ids cannot be probed.
+  const bool unseen_target = kind == store::WriteKind::update && !current;
+  if (!d.permit || hidden_target) {
+    ctx.audit.outcome_detail = d.permit ? "the id belongs to a resource the caller may not see" : d.reason;
+    if (unseen_target) return error(Error::not_found(type + "/" + id + " is not known"));
+    // Other refusals are plain 403s that reveal no record.
+    return error(Error::make(403, "forbidden", "This write is not permitted for your organisation"));
+  }
+  if (kind != store::WriteKind::remove) {
     auto issues = validate(doc);
     if (has_errors(issues)) return error(validation_error(std::move(issues)));
-  }
-  AccessDecision d = access_.check_write(ctx.caller, interaction, type, doc, current);
-  if (!d.permit) {
-    ctx.audit.outcome_detail = d.reason;
-    // Writes naming something the caller may not see answer like a missing
-    // target; other refusals are plain 403s that reveal no record.
-    return error(Error::make(403, "forbidden", "This write is not permitted for your organisation"));
   }
   if (!d.agreement.empty()) ctx.audit.agreements.push_back(d.agreement);
   if (!d.policy_version.empty()) ctx.audit.policy_version = d.policy_version;
@@ -132,16 +159,16 @@ http::Response FhirService::update(RequestContext& ctx, const Route& r, store::T
   auto current = tx ? tx->read(r.type, r.id) : store_.read(r.type, r.id);
   if (!current.ok()) return error(current.error());
   const store::Record* cur = nullptr;
+  bool hidden = false;
   if (current->has_value() && !(*current)->deleted) {
     // An existing resource the caller may not see is treated exactly like an
-    // absent one: the access layer then decides whether the caller may create
-    // with a client-chosen id (partners may not), so no id can be probed.
+    // absent one (same checks, same answer), and is never replaced.
     if (access_.check_read(ctx.caller, Interaction::read, **current).permit) cur = &**current;
-    else return error(Error::not_found(r.type + "/" + r.id + " is not known"));
+    else hidden = true;
   }
   if (!cur && !ctx.if_match.empty())
     return error(Error::make(412, "conflict", "If-Match given but " + r.type + "/" + r.id + " does not exist"));
-  return write_resource(ctx, store::WriteKind::update, r.type, r.id, *doc, cur, tx);
+  return write_resource(ctx, store::WriteKind::update, r.type, r.id, *doc, cur, tx, hidden);
 }
 
 http::Response FhirService::remove(RequestContext& ctx, const Route& r, store::Transaction* tx) {
@@ -174,7 +201,7 @@ Result<std::vector<store::Record>> FhirService::conditional_matches(RequestConte
   q->count = 2;  // enough to tell none / one / many
   q->total = search::TotalMode::none;
   // Hidden resources do not exist for conditional logic (leak case 5).
-  q->visibility = access_.visibility(ctx.caller, type, Interaction::search);
+  q->visibility = search_visibility(ctx.caller, *q);
   auto page = tx ? tx->search(*q) : store_.search(*q);
   if (!page.ok()) return std::move(page).error();
   std::vector<store::Record> out;
@@ -212,14 +239,19 @@ http::Response FhirService::conditional_update(RequestContext& ctx, const Route&
     auto body_id = json::get_string(*doc, "id");
     std::string id = body_id ? std::string(*body_id) : ids::random_uuid();
     if (!ids::is_valid_id(id)) return error(Error::invalid("Invalid id", r.type + ".id"));
+    bool hidden = false;
     if (body_id) {
-      // A client-chosen id that is taken (perhaps by a hidden resource) is refused
-      // like any other conflict; nothing about that resource is said.
+      // A client-chosen id taken by a resource the caller can see is a
+      // conflict; one taken by a hidden resource is judged as a free id
+      // (and never replaced), so the answer says nothing about it.
       auto existing = tx->read(r.type, id);
-      if (existing.ok() && existing->has_value() && !(*existing)->deleted)
-        return error(Error::make(409, "conflict", "A resource with this id exists and does not match the criteria"));
+      if (!existing.ok()) return error(existing.error());
+      if (existing->has_value() && !(*existing)->deleted) {
+        if (!access_.check_read(ctx.caller, Interaction::read, **existing).permit) hidden = true;
+        else return error(Error::make(409, "conflict", "A resource with this id exists and does not match the criteria"));
+      }
     }
-    resp = write_resource(ctx, store::WriteKind::update, r.type, id, *doc, nullptr, tx);
+    resp = write_resource(ctx, store::WriteKind::update, r.type, id, *doc, nullptr, tx, hidden);
   }
   if (own && resp.status < 300) {
     if (auto s = own->commit(); !s.ok()) return error(s.error());

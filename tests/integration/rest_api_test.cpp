@@ -19,15 +19,30 @@ json::Document parse(const std::string& text) {
   return d.ok() ? std::move(d).value() : json::Document();
 }
 
+// UK Core: an NHS number carries its verification status.
+const std::string kVerified =
+    R"("extension":[{"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus",)"
+    R"("valueCodeableConcept":{"coding":[{"system":"https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland","code":"01"}]}}])";
+const std::string kCarePlanCategory =
+    R"("category":[{"coding":[{"system":"http://snomed.info/sct","code":"734163000","display":"Care plan"}]}])";
+const std::string kFlagCategory =
+    R"("category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/flag-category","code":"safety"}]}])";
+
+std::string flag_json(const std::string& patient_id, const std::string& text) {
+  return R"({"resourceType":"Flag","status":"active",)" + kFlagCategory + R"(,"period":{"start":"2025-01-15"},"code":{"text":")" +
+         text + R"("},"subject":{"reference":"Patient/)" + patient_id + R"("}})";
+}
+
 std::string patient_json(const std::string& family, const std::string& nhs, const std::string& birth = "1950-01-01") {
   return R"({"resourceType":"Patient","name":[{"family":")" + family + R"(","given":["Ann"]}],"gender":"female","birthDate":")" +
-         birth + R"(","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":")" + nhs + R"("}]})";
+         birth + R"(","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":")" + nhs + R"(",)" + kVerified + "}]}";
 }
 
 std::string careplan_json(const std::string& patient_id, const std::string& status = "active",
                           const std::string& start = "2025-01-01") {
-  return R"({"resourceType":"CarePlan","status":")" + status +
-         R"(","intent":"plan","subject":{"reference":"Patient/)" + patient_id + R"("},"period":{"start":")" + start + R"("}})";
+  return R"({"resourceType":"CarePlan","status":")" + status + R"(","intent":"plan","title":"Care plan",)" +
+         kCarePlanCategory + R"(,"subject":{"reference":"Patient/)" + patient_id + R"("},"period":{"start":")" + start +
+         R"("}})";
 }
 
 class RestApi : public ::testing::Test {
@@ -180,9 +195,9 @@ TEST_F(RestApi, ConditionalCreateUpdateDelete) {
                             patient_json("Brand-New", "9990000018"));
   EXPECT_EQ(cu_new.status, 201) << cu_new.body;
 
-  create("Patient", patient_json("Twin", "9995678901"));
-  create("Patient", patient_json("Twin", "9995678901"));
-  auto many = client.send("PUT", "/Patient?family:exact=Twin", patient_json("Twin", "9995678901"));
+  create("Patient", patient_json("Twin", "9995678918"));
+  create("Patient", patient_json("Twin", "9995678918"));
+  auto many = client.send("PUT", "/Patient?family:exact=Twin", patient_json("Twin", "9995678918"));
   EXPECT_EQ(many.status, 412);
   EXPECT_EQ(client.request("DELETE", "/Patient?family:exact=Twin").status, 412);
   EXPECT_EQ(client.request("DELETE", "/Patient?family:exact=Conditional-Updated").status, 204);
@@ -218,7 +233,7 @@ TEST_F(RestApi, BadInputIsAnOperationOutcomeNamingTheElement) {
 }
 
 TEST_F(RestApi, SearchParametersModifiersAndChaining) {
-  std::string p1 = create("Patient", patient_json("Whitfield", "9991112220", "1931-07-22"));
+  std::string p1 = create("Patient", patient_json("Whitfield", "9991112227", "1931-07-22"));
   std::string p2 = create("Patient", patient_json("Whitaker", "9990000026", "1984-11-02"));
   create("CarePlan", careplan_json(p1, "active", "2025-01-10"));
   create("CarePlan", careplan_json(p1, "completed", "2024-03-01"));
@@ -232,7 +247,7 @@ TEST_F(RestApi, SearchParametersModifiersAndChaining) {
   EXPECT_EQ(parse(client.get("/Patient?family=WHIT").body)["total"].GetInt(), 2);  // starts-with, any case
   EXPECT_EQ(parse(client.get("/Patient?family:exact=whitfield").body)["total"].GetInt(), 0);
   EXPECT_EQ(parse(client.get("/Patient?family:contains=tak").body)["total"].GetInt(), 1);
-  auto chained = parse(client.get("/CarePlan?subject:Patient.identifier=https://fhir.nhs.uk/Id/nhs-number|9991112220").body);
+  auto chained = parse(client.get("/CarePlan?subject:Patient.identifier=https://fhir.nhs.uk/Id/nhs-number|9991112227").body);
   EXPECT_EQ(chained["total"].GetInt(), 2);
   auto count_only = parse(client.get("/CarePlan?patient=" + p1 + "&_summary=count").body);
   EXPECT_EQ(count_only["total"].GetInt(), 2);
@@ -263,8 +278,7 @@ TEST_F(RestApi, SearchParametersModifiersAndChaining) {
 
 TEST_F(RestApi, PagingNeitherSkipsNorRepeatsWhenDataChanges) {
   std::string p = create("Patient", patient_json("Pager", "9992345675"));
-  for (int i = 0; i < 25; ++i) create("Flag", R"({"resourceType":"Flag","status":"active","code":{"text":"f)" +
-                                                   std::to_string(i) + R"("},"subject":{"reference":"Patient/)" + p + R"("}})");
+  for (int i = 0; i < 25; ++i) create("Flag", flag_json(p, "f" + std::to_string(i)));
   std::set<std::string> seen;
   std::string next = "/Flag?patient=" + p + "&_count=10";
   int pages = 0;
@@ -280,7 +294,7 @@ TEST_F(RestApi, PagingNeitherSkipsNorRepeatsWhenDataChanges) {
     ++pages;
     if (pages == 1) {
       // Between pages a new flag arrives; it sorts after everything seen so far.
-      create("Flag", R"({"resourceType":"Flag","status":"active","code":{"text":"late"},"subject":{"reference":"Patient/)" + p + R"("}})");
+      create("Flag", flag_json(p, "late"));
     }
     next.clear();
     if (d.HasMember("link"))
@@ -292,7 +306,10 @@ TEST_F(RestApi, PagingNeitherSkipsNorRepeatsWhenDataChanges) {
 }
 
 TEST_F(RestApi, PagingLinksAreOpaqueAndSigned) {
-  auto r = parse(client.get("/Flag?_count=1").body);
+  std::string p = create("Patient", patient_json("Opaque", "9992345675"));
+  create("Flag", flag_json(p, "one"));
+  create("Flag", flag_json(p, "two"));
+  auto r = parse(client.get("/Flag?_count=1&patient=" + p).body);
   std::string next;
   for (const auto& l : r["link"].GetArray())
     if (std::string(l["relation"].GetString()) == "next") next = l["url"].GetString();
@@ -307,7 +324,8 @@ TEST_F(RestApi, BatchAndTransaction) {
   std::string tx = R"({"resourceType":"Bundle","type":"transaction","entry":[
     {"fullUrl":"urn:uuid:11111111-1111-4111-8111-111111111111","resource":)" + patient_json("Bundled", "9992345675") +
                    R"(,"request":{"method":"POST","url":"Patient"}},
-    {"resource":{"resourceType":"CarePlan","status":"active","intent":"plan","subject":{"reference":"urn:uuid:11111111-1111-4111-8111-111111111111"}},
+    {"resource":{"resourceType":"CarePlan","status":"active","intent":"plan","title":"Plan",)" + kCarePlanCategory +
+                   R"(,"period":{"start":"2025-01-01"},"subject":{"reference":"urn:uuid:11111111-1111-4111-8111-111111111111"}},
      "request":{"method":"POST","url":"CarePlan"}}]})";
   auto r = client.send("POST", "/", tx);
   ASSERT_EQ(r.status, 200) << r.body;

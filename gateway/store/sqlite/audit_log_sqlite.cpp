@@ -2,6 +2,9 @@
 #include <filesystem>
 #include <mutex>
 
+#include "store/audit_chain.hpp"
+
+#include "store/audit_chain.hpp"
 #include "store/audit_log.hpp"
 #include "store/sqlite/db.hpp"
 
@@ -76,6 +79,15 @@ class SqliteAuditLog : public AuditLog {
       (void)conn_->exec("ROLLBACK");
       return e;
     };
+    // Another instance may have appended since this one last looked: join the real end.
+    auto tail = conn_->prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
+    if (!tail.ok()) return fail(tail.error());
+    auto has_tail = tail->step();
+    if (!has_tail.ok()) return fail(has_tail.error());
+    int64_t last_seq = *has_tail ? tail->int_at(0) : 0;
+    std::string last_hash = *has_tail ? tail->text_at(1) : kAuditGenesis;
+    tail->reset();
+    if (auto st = attach_to_chain(rows, last_seq, last_hash); !st.ok()) return fail(st.error());
     auto stmt = conn_->prepare(std::string("INSERT INTO audit (") + kColumns +
                                ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!stmt.ok()) return fail(stmt.error());
@@ -159,7 +171,8 @@ class SqliteAuditLog : public AuditLog {
 
 }  // namespace
 
-Result<std::unique_ptr<AuditLog>> open_audit_log(const std::string& store_url) {
+// open_audit_log (open_store.cpp) dispatches "sqlite:" URLs here.
+Result<std::unique_ptr<AuditLog>> open_sqlite_audit_log(const std::string& store_url) {
   constexpr std::string_view kSqlite = "sqlite:";
   if (store_url.rfind(kSqlite, 0) != 0)
     return Error::internal("The audit log needs a sqlite: store URL in this build");

@@ -73,6 +73,25 @@ TEST(AuditTrail, ChainContinuesAcrossReopen) {
   EXPECT_EQ(report->entries, 6);
 }
 
+TEST(AuditTrail, TwoInstancesOnOneStoreShareOneIntactChain) {
+  fhirgw::testing::TempDir dir;
+  std::string url = "sqlite:" + dir.file("g.db");
+  // Two gateway instances, each with its own connection and in-memory chain head.
+  auto log_a = store::open_audit_log(url);
+  auto log_b = store::open_audit_log(url);
+  ASSERT_TRUE(log_a.ok() && log_b.ok());
+  auto a = audit::AuditTrail::open(**log_a);
+  auto b = audit::AuditTrail::open(**log_b);
+  std::thread ta([&] { for (int i = 0; i < 30; ++i) EXPECT_TRUE((*a)->record(sample(i)).ok()); });
+  std::thread tb([&] { for (int i = 0; i < 30; ++i) EXPECT_TRUE((*b)->record(sample(100 + i)).ok()); });
+  ta.join();
+  tb.join();
+  auto report = audit::verify(**log_a);
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->intact) << report->problem;
+  EXPECT_EQ(report->entries, 60);
+}
+
 TEST(AuditTrail, TheDatabaseRefusesEditsAndVerifyCatchesTampering) {
   fhirgw::testing::TempDir dir;
   std::string url = "sqlite:" + dir.file("g.db");

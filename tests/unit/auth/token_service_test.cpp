@@ -56,6 +56,12 @@ class TokenServiceTest : public ::testing::Test {
     roles: [partner]
     allowed_scopes: [system/CarePlan.rs, system/Patient.rs, "system/Flag.s?category=urgent"]
     jwks_file: rsa.jwks
+  - client_id: mtls-client
+    organisation: AGE01
+    kind: voluntary
+    roles: [partner]
+    allowed_scopes: [system/CarePlan.rs]
+    jwks_file: rsa.jwks
     cert_fingerprints: [")" + kFp1 + R"("]
   - client_id: ec-client
     organisation: RVJ01
@@ -407,8 +413,14 @@ TEST_F(TokenServiceTest, ReplicasSharingTheKeyVerifyEachOthersTokens) {
 }
 
 TEST_F(TokenServiceTest, CertificateBoundTokens) {
+  // A client registered with a certificate gets only bound tokens: its key alone is refused.
+  auto mtls_assertion = [&] { return assertion("mtls-client", keys().rsa, JwsAlg::RS384, "r1", {}); };
+  expect_client_error(request(mtls_assertion(), "system/CarePlan.rs", ""), "certificate");
+  expect_client_error(request(mtls_assertion(), "system/CarePlan.rs", kFpOther), "certificate");
   // Registered certificate → bound (cnf.x5t#S256).
-  std::string bound = token_for("system/CarePlan.rs", kFp1);
+  auto issued = request(mtls_assertion(), "system/CarePlan.rs", kFp1);
+  ASSERT_EQ(issued.status, 200) << issued.body;
+  std::string bound(*json::get_string(*json::parse(issued.body), "access_token"));
   auto d1 = bound.find('.'), d2 = bound.rfind('.');
   auto payload = json::parse(*base64url_decode(bound.substr(d1 + 1, d2 - d1 - 1)));
   auto* x5t = json::get_path(*payload, "cnf");

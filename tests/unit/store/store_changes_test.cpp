@@ -5,7 +5,7 @@
 namespace fhirgw::testing {
 namespace {
 
-TEST_F(StoreTest, ChangedSinceReturnsEachChangedResourceOnceWithItsCurrentVersion) {
+TEST_P(StoreTest, ChangedSinceReturnsEachChangedResourceOnceWithItsCurrentVersion) {
   auto start = store_->change_seq();
   ASSERT_TRUE(start.ok());
   EXPECT_EQ(*start, 0);
@@ -32,7 +32,7 @@ TEST_F(StoreTest, ChangedSinceReturnsEachChangedResourceOnceWithItsCurrentVersio
   EXPECT_TRUE(store_->changed_since(4, {"Patient"}, 100)->empty());
 }
 
-TEST_F(StoreTest, ChangedSinceHonoursTheLimitInSequenceOrder) {
+TEST_P(StoreTest, ChangedSinceHonoursTheLimitInSequenceOrder) {
   for (int i = 0; i < 5; ++i) {
     std::string id = "p" + std::to_string(i);
     write(store::WriteKind::create, "Patient", id, patient(id, "Y1", "F" + id, "G", "1950-01-01", "male", "9992345675"));

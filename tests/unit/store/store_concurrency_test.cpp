@@ -10,7 +10,7 @@ using namespace fhirgw::testing;
 
 // Readers run searches and reads on the pool while one writer commits; every
 // call succeeds, and each reader sees a consistent, growing snapshot.
-TEST_F(StoreTest, ConcurrentReadersWithOneWriter) {
+TEST_P(StoreTest, ConcurrentReadersWithOneWriter) {
   constexpr int kWrites = 60, kReaders = 4;
   std::atomic<bool> writer_done{false};
   std::atomic<int> errors{0};

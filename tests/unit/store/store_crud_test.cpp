@@ -21,7 +21,7 @@ const std::string kP1 = patient("p1", "A81001", "Brontë", "Zoë", "1980-05-02",
 
 }  // namespace
 
-TEST_F(StoreTest, CreateStampsMetaAndReadReturnsIt) {
+TEST_P(StoreTest, CreateStampsMetaAndReadReturnsIt) {
   auto w = write(WriteKind::create, "Patient", "p1", kP1);
   EXPECT_TRUE(w.created);
   EXPECT_FALSE(w.unchanged);
@@ -43,7 +43,7 @@ TEST_F(StoreTest, CreateStampsMetaAndReadReturnsIt) {
   EXPECT_FALSE(none->has_value());
 }
 
-TEST_F(StoreTest, UpdatesKeepEveryVersionAndDetectUnchangedContent) {
+TEST_P(StoreTest, UpdatesKeepEveryVersionAndDetectUnchangedContent) {
   write(WriteKind::create, "Patient", "p1", kP1);
   auto v2 = update("Patient", "p1", patient("p1", "A81001", "Brontë", "Zoë", "1980-05-02", "female", "9000000017"));
   EXPECT_FALSE(v2.created);
@@ -69,7 +69,7 @@ TEST_F(StoreTest, UpdatesKeepEveryVersionAndDetectUnchangedContent) {
   EXPECT_FALSE(missing->has_value());
 }
 
-TEST_F(StoreTest, CreateOfLiveIdIs409AndIfMatchMismatchIs412) {
+TEST_P(StoreTest, CreateOfLiveIdIs409AndIfMatchMismatchIs412) {
   write(WriteKind::create, "Patient", "p1", kP1);
   auto dup = try_write(WriteKind::create, "Patient", "p1", kP1);
   ASSERT_FALSE(dup.ok());
@@ -89,7 +89,7 @@ TEST_F(StoreTest, CreateOfLiveIdIs409AndIfMatchMismatchIs412) {
   EXPECT_EQ(good->record.version, 2);
 }
 
-TEST_F(StoreTest, RejectsMalformedWrites) {
+TEST_P(StoreTest, RejectsMalformedWrites) {
   auto wrong_type = try_write(WriteKind::create, "Patient", "p1", R"({"resourceType": "Flag", "id": "p1"})");
   ASSERT_FALSE(wrong_type.ok());
   EXPECT_EQ(wrong_type.error().status, 400);
@@ -110,7 +110,7 @@ TEST_F(StoreTest, RejectsMalformedWrites) {
   EXPECT_TRUE(filled->created);
 }
 
-TEST_F(StoreTest, DeleteWritesTombstonesAndRecreateStartsNewLife) {
+TEST_P(StoreTest, DeleteWritesTombstonesAndRecreateStartsNewLife) {
   write(WriteKind::create, "Patient", "p1", kP1);
   auto del = remove("Patient", "p1");
   EXPECT_TRUE(del.record.deleted);
@@ -151,7 +151,7 @@ TEST_F(StoreTest, DeleteWritesTombstonesAndRecreateStartsNewLife) {
   EXPECT_EQ(recreated->record.version, 5);
 }
 
-TEST_F(StoreTest, TransactionRollsBackOnDestructionAndIsolatesReaders) {
+TEST_P(StoreTest, TransactionRollsBackOnDestructionAndIsolatesReaders) {
   {
     auto tx = store_->begin();
     ASSERT_TRUE(tx.ok());
@@ -176,7 +176,7 @@ TEST_F(StoreTest, TransactionRollsBackOnDestructionAndIsolatesReaders) {
   write(WriteKind::create, "Patient", "p1", kP1);
 }
 
-TEST_F(StoreTest, FailedWriteInsideTransactionLeavesEarlierWritesIntact) {
+TEST_P(StoreTest, FailedWriteInsideTransactionLeavesEarlierWritesIntact) {
   auto tx = store_->begin();
   ASSERT_TRUE(tx.ok());
   ASSERT_TRUE((*tx)->put({WriteKind::create, "Patient", "p1", kP1, {}}).ok());
@@ -188,7 +188,7 @@ TEST_F(StoreTest, FailedWriteInsideTransactionLeavesEarlierWritesIntact) {
   EXPECT_EQ((*r)->version, 1);
 }
 
-TEST_F(StoreTest, CommittedWritesSurviveReopen) {
+TEST_P(StoreTest, CommittedWritesSurviveReopen) {
   auto w = write(WriteKind::create, "Patient", "p1", kP1);
   update("Patient", "p1", patient("p1", "A81001", "Brontë", "Zoë", "1980-05-02", "female", "9000000017"));
   reopen();
@@ -198,6 +198,16 @@ TEST_F(StoreTest, CommittedWritesSurviveReopen) {
   EXPECT_EQ((*r)->row, w.record.row);  // the row key is stable
   EXPECT_EQ(ids("Patient", {{"identifier", "9000000017"}}), Ids{"p1"});
 
+  if (backend() == "postgres") {
+    // Durable commits (the server default the store relies on) and the schema recorded.
+    auto& pg = PostgresServer::shared();
+    std::string value, error;
+    ASSERT_TRUE(pg.execute(database_, "SHOW synchronous_commit", &value, &error)) << error;
+    EXPECT_EQ(value, "on");
+    ASSERT_TRUE(pg.execute(database_, "SELECT MAX(version) FROM schema_version", &value, &error)) << error;
+    EXPECT_EQ(value, "1");
+    return;
+  }
   // The database is in WAL mode with the schema recorded.
   auto db = store::sqlite::Connection::open(db_path(), true);
   ASSERT_TRUE(db.ok());
@@ -215,7 +225,7 @@ TEST_F(StoreTest, CommittedWritesSurviveReopen) {
   EXPECT_EQ(version->int_at(0), 1);
 }
 
-TEST_F(StoreTest, GovernanceColumnsAreDerivedFromTheResource) {
+TEST_P(StoreTest, GovernanceColumnsAreDerivedFromTheResource) {
   auto w = update("MedicationStatement", "m1",
                   R"({"resourceType": "MedicationStatement", "id": "m1", "status": "active",)" +
                       meta("A81001", true, "RX1") +
@@ -235,7 +245,7 @@ TEST_F(StoreTest, GovernanceColumnsAreDerivedFromTheResource) {
   EXPECT_EQ(q.record.controller, "");
 }
 
-TEST_F(StoreTest, LiveKeysOutboxAndQuarantine) {
+TEST_P(StoreTest, LiveKeysOutboxAndQuarantine) {
   update("Patient", "p1", kP1);
   update("Patient", "p2", patient("p2", "A81001", "Smith", "John", "1975", "male", "9000000017"));
   update("Patient", "p3", patient("p3", "B82002", "Jones", "Ann", "1990", "female", "9000000025"));
@@ -294,7 +304,15 @@ TEST(OpenStore, RejectsUnknownUrls) {
   auto bad = store::open_store("mysql://x");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message().find("sqlite:"), std::string::npos);
-  EXPECT_FALSE(store::open_store("postgres://localhost/db").ok());
+  // A PostgreSQL URL with no server behind it: a retryable 503 that names the
+  // server (without its password), not a crash or a hang.
+  auto down = store::open_store("postgres://gw:secret@127.0.0.1:1/db?connect_timeout=2");
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.error().status, 503);
+  EXPECT_NE(down.error().message().find("127.0.0.1"), std::string::npos) << down.error().message();
+  EXPECT_EQ(down.error().message().find("secret"), std::string::npos) << down.error().message();
   EXPECT_FALSE(store::open_store("sqlite:").ok());
   EXPECT_FALSE(store::open_store("sqlite:/nonexistent-dir/x/y.db").ok());
 }
+
+FHIRGW_STORE_BACKENDS(StoreTest);

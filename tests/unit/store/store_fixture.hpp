@@ -1,6 +1,9 @@
 #pragma once
-// A store on a real SQLite file in a fresh temporary directory, plus small
-// FHIR JSON builders for realistic test resources.
+// A store on each backend — a real SQLite file in a fresh temporary
+// directory, and a fresh database on a real PostgreSQL server (one server per
+// test binary) — plus small FHIR JSON builders for realistic test resources.
+// Every TEST_P on StoreTest (and the fixtures derived from it) runs once per
+// backend.
 #include <gtest/gtest.h>
 
 #include <stdlib.h>
@@ -13,6 +16,7 @@
 
 #include "core/fhir_time.hpp"
 #include "core/systems.hpp"
+#include "postgres_server.hpp"
 #include "search/parse.hpp"
 #include "store/store.hpp"
 
@@ -60,23 +64,74 @@ inline std::string careplan(const std::string& id, const std::string& controller
          R"( "subject": {"reference": "Patient/)" + patient_id + "\"}, \"period\": " + period + "}";
 }
 
-class StoreTest : public ::testing::Test {
+class StoreTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     std::string tmpl = (std::filesystem::temp_directory_path() / "fhirgw-store-XXXXXX").string();
     ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
     dir_ = tmpl;
+    if (backend() == "postgres") {
+      auto& pg = PostgresServer::shared();
+      if (!pg.binaries_found()) GTEST_SKIP() << pg.problem();
+      ASSERT_TRUE(pg.running()) << pg.problem();
+      database_ = postgres_database();
+      ASSERT_FALSE(database_.empty()) << "cannot prepare the test database";
+      // Empty every table (and restart the sequences) but the schema's own
+      // record and the audit trail, which refuses truncation.
+      std::string error;
+      ASSERT_TRUE(pg.execute(database_,
+                             "DO $$ DECLARE t text; BEGIN"
+                             " SELECT string_agg(quote_ident(tablename), ', ') INTO t FROM pg_tables"
+                             " WHERE schemaname = current_schema() AND tablename NOT IN ('schema_version', 'audit');"
+                             " EXECUTE 'TRUNCATE ' || t || ' RESTART IDENTITY'; END $$",
+                             nullptr, &error))
+          << error;
+      url_ = pg.url(database_);
+    } else {
+      url_ = "sqlite:" + db_path();
+    }
     reopen();
   }
   void TearDown() override {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
+  // One migrated database per test process, emptied before each test (much
+  // faster than creating a database per test), dropped when the process exits.
+  static const std::string& postgres_database() {
+    struct Database {
+      std::string name;
+      ~Database() {
+        if (!name.empty()) PostgresServer::shared().drop_database(name);
+      }
+    };
+    static const Database db{[] {
+      auto& pg = PostgresServer::shared();
+      // Migrated once per server (shared by every test process under ctest),
+      // then copied: cheaper than migrating a database in every process.
+      const std::string tmpl = "store_template";
+      auto migrate = [](const std::string& url) { return store::open_store(url).ok(); };
+      std::string name = pg.unique_name("store");
+      if (!pg.ensure_template(tmpl, migrate) || !pg.create_database(name, tmpl)) return std::string();
+      return name;
+    }()};
+    return db.name;
+  }
+  const std::string& backend() const { return GetParam(); }
+  // True when SetUp skipped or failed: derived fixtures stop there.
+  bool not_set_up() const { return IsSkipped() || HasFatalFailure(); }
   void reopen() {
     store_.reset();
-    auto s = store::open_store("sqlite:" + db_path());
+    auto s = store::open_store(url_);
     ASSERT_TRUE(s.ok()) << s.error().message();
     store_ = std::move(*s);
+    ASSERT_EQ(store_->backend_name(), backend());
+  }
+  // Another store on the same database: a second process or replica.
+  std::unique_ptr<store::Store> open_another() {
+    auto s = store::open_store(url_);
+    EXPECT_TRUE(s.ok()) << s.error().message();
+    return s.ok() ? std::move(*s) : nullptr;
   }
   std::string db_path() const { return (dir_ / "gateway.db").string(); }
 
@@ -134,8 +189,15 @@ class StoreTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::string url_, database_;  // database_: the PostgreSQL database ("" for SQLite)
   std::unique_ptr<store::Store> store_;
 };
+
+// Test names end in the backend: Backends/StoreTest.Name/sqlite, .../postgres.
+inline std::string backend_name_of(const ::testing::TestParamInfo<std::string>& info) { return info.param; }
+#define FHIRGW_STORE_BACKENDS(Fixture) \
+  INSTANTIATE_TEST_SUITE_P(Backends, Fixture, ::testing::Values("sqlite", "postgres"), \
+                           ::fhirgw::testing::backend_name_of)
 
 using Ids = std::vector<std::string>;
 

@@ -16,7 +16,7 @@ std::vector<std::string> versions_of(const store::HistoryPage& page) {
 
 }  // namespace
 
-TEST_F(StoreTest, HistoryInstanceTypeAndSystemNewestFirst) {
+TEST_P(StoreTest, HistoryInstanceTypeAndSystemNewestFirst) {
   update("Patient", "p1", patient("p1", "A81001", "Brontë", "Zoë", "1980-05-02", "female", "9000000009"));
   update("Patient", "p2", patient("p2", "A81001", "Smith", "John", "1975", "male", "9000000017"));
   update("Patient", "p1", patient("p1", "A81001", "Brontë", "Zoë", "1980-05-02", "female", "9000000025"));
@@ -76,7 +76,7 @@ TEST_F(StoreTest, HistoryInstanceTypeAndSystemNewestFirst) {
   EXPECT_GE(expected.size(), 2u);
 }
 
-TEST_F(StoreTest, HistoryIsJudgedOnCurrentGovernance) {
+TEST_P(StoreTest, HistoryIsJudgedOnCurrentGovernance) {
   update("Patient", "p1", patient("p1", "A81001", "Brontë", "Zoë", "1980-05-02", "female", "9000000009"));
   update("MedicationStatement", "m1", medication("m1", "A81001", "p1", "111", R"("effectiveDateTime": "2024")"));
   update("MedicationStatement", "m1", medication("m1", "A81001", "p1", "222", R"("effectiveDateTime": "2024")"));

@@ -15,6 +15,7 @@ class VisibilityTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
+    if (not_set_up()) return;
     update("Patient", "p1", patient("p1", "A81001", "Brontë", "Zoë", "1980-05-02", "female", "9000000009"));
     update("Patient", "p2", patient("p2", "A81001", "Smith", "John", "1975-11-30", "male", "9000000017"));
     update("Patient", "p3", patient("p3", "A81001", "Smithson", "Ann", "1990-01-15", "female", "9000000025", true));
@@ -41,7 +42,7 @@ class VisibilityTest : public StoreTest {
 
 }  // namespace
 
-TEST_F(VisibilityTest, GrantsNarrowSearches) {
+TEST_P(VisibilityTest, GrantsNarrowSearches) {
   EXPECT_EQ(ids("MedicationStatement", {}, partner()), (Ids{"m1", "m4"}));
   EXPECT_EQ(ids("Patient", {}, partner()), Ids{"p1"});
   EXPECT_EQ(ids("Patient", {}, search::Visibility::nothing()), Ids{});
@@ -73,7 +74,7 @@ TEST_F(VisibilityTest, GrantsNarrowSearches) {
   EXPECT_EQ(ids("MedicationStatement", {}, vis), (Ids{"m1", "m4", "m5"}));
 }
 
-TEST_F(VisibilityTest, ThousandsOfPatientIdsStayCheap) {
+TEST_P(VisibilityTest, ThousandsOfPatientIdsStayCheap) {
   auto vis = partner();
   vis.grants[0].patients_restricted = true;
   for (int i = 0; i < 5000; ++i) vis.grants[0].patients_in.push_back("x" + std::to_string(i));
@@ -82,7 +83,7 @@ TEST_F(VisibilityTest, ThousandsOfPatientIdsStayCheap) {
   EXPECT_EQ(ids("MedicationStatement", {}, vis), Ids{"m1"});
 }
 
-TEST_F(VisibilityTest, TotalsCountOnlyVisibleResourcesAndPagesAreFull) {
+TEST_P(VisibilityTest, TotalsCountOnlyVisibleResourcesAndPagesAreFull) {
   // Six medications exist; two are visible.
   auto q = query("MedicationStatement", {{"_count", "2"}}, partner());
   auto page = run(q);
@@ -102,7 +103,7 @@ TEST_F(VisibilityTest, TotalsCountOnlyVisibleResourcesAndPagesAreFull) {
   EXPECT_EQ(run(q).total, 0);
 }
 
-TEST_F(VisibilityTest, IncludesNeverBringInHiddenResources) {
+TEST_P(VisibilityTest, IncludesNeverBringInHiddenResources) {
   // m3 (p2, dissented) is hidden, so is p2; the include of m1's patient is fine.
   auto vis = partner();
   search::Grant meds_of_p2;  // a grant that shows m3 but not patients
@@ -123,7 +124,7 @@ TEST_F(VisibilityTest, IncludesNeverBringInHiddenResources) {
   EXPECT_EQ(ids_of(page.included), Ids{"MedicationStatement/m1"});  // not m2 (excluded code), not m6 (R)
 }
 
-TEST_F(VisibilityTest, ChainingOnlyMatchesThroughVisibleTargets) {
+TEST_P(VisibilityTest, ChainingOnlyMatchesThroughVisibleTargets) {
   auto vis = partner();
   search::Grant meds;  // medications visible, patients not
   meds.controllers = {"A81001"};
@@ -142,7 +143,7 @@ TEST_F(VisibilityTest, ChainingOnlyMatchesThroughVisibleTargets) {
   EXPECT_EQ(ids("MedicationStatement", {{"patient.family", "jones"}}, vis), Ids{});
 }
 
-TEST_F(VisibilityTest, ExcludedCodesFollowTheCurrentVersion) {
+TEST_P(VisibilityTest, ExcludedCodesFollowTheCurrentVersion) {
   auto vis = partner();
   EXPECT_EQ(ids("MedicationStatement", {{"patient", "p1"}}, vis), Ids{"m1"});
   update("MedicationStatement", "m1", medication("m1", "A81001", "p1", "999", R"("effectiveDateTime": "2024")"));
@@ -152,7 +153,7 @@ TEST_F(VisibilityTest, ExcludedCodesFollowTheCurrentVersion) {
   EXPECT_EQ(ids("Patient", {}, vis), Ids{});
 }
 
-TEST_F(VisibilityTest, HistoryNeverRevealsHiddenResources) {
+TEST_P(VisibilityTest, HistoryNeverRevealsHiddenResources) {
   store::HistoryQuery q;
   q.visibility = partner();
   auto all = store_->history(q);
@@ -168,3 +169,5 @@ TEST_F(VisibilityTest, HistoryNeverRevealsHiddenResources) {
   EXPECT_TRUE(p2->versions.empty());
   EXPECT_EQ(p2->total, 0);
 }
+
+FHIRGW_STORE_BACKENDS(VisibilityTest);

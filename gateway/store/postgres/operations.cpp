@@ -1,0 +1,591 @@
+#include "store/postgres/operations.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "core/fhir_time.hpp"
+#include "core/json.hpp"
+#include "search/indexer.hpp"
+#include "search/reference.hpp"
+#include "store/postgres/search_sql.hpp"
+#include "store/resource_meta.hpp"
+
+namespace fhirgw::store::postgres {
+namespace {
+
+constexpr const char* kRecordCols =
+    "r.rid, r.type, r.id, v.version, v.last_updated, v.deleted, v.json, r.controller, r.patient_id, "
+    "r.author_org, r.confidential";
+constexpr int kRecordColCount = 11;
+constexpr size_t kMaxIncluded = 1000;
+
+Record record_at(const Rows& rows, int i) {
+  Record r;
+  r.row = rows.int_at(i, 0);
+  r.type = rows.text_at(i, 1);
+  r.id = rows.text_at(i, 2);
+  r.version = rows.int_at(i, 3);
+  r.last_updated_ms = rows.int_at(i, 4);
+  r.deleted = rows.bool_at(i, 5);
+  r.json = rows.text_at(i, 6);
+  r.controller = rows.text_at(i, 7);
+  r.patient_id = rows.text_at(i, 8);
+  r.author_org = rows.text_at(i, 9);
+  r.confidential = rows.bool_at(i, 10);
+  return r;
+}
+
+Result<std::vector<Record>> fetch_records(Connection& db, const Sql& sql) {
+  PG_TRY_ASSIGN(rows, db.query(sql));
+  std::vector<Record> out;
+  out.reserve(static_cast<size_t>(rows.size()));
+  for (int i = 0; i < rows.size(); ++i) out.push_back(record_at(rows, i));
+  return out;
+}
+
+Result<std::optional<Record>> first_record(Connection& db, const std::string& sql, const std::vector<Bind>& binds) {
+  PG_TRY_ASSIGN(rows, db.query(sql, binds));
+  if (rows.size() == 0) return std::optional<Record>();
+  return std::optional<Record>(record_at(rows, 0));
+}
+
+// ---- index rows ----
+
+Status clear_index(Connection& db, int64_t rid) {
+  // One round trip for the five tables.
+  PG_TRY(db.query(
+      "WITH t AS (DELETE FROM idx_token WHERE res = $1), s AS (DELETE FROM idx_string WHERE res = $1),"
+      " d AS (DELETE FROM idx_date WHERE res = $1), f AS (DELETE FROM idx_ref WHERE res = $1),"
+      " u AS (DELETE FROM idx_uri WHERE res = $1) SELECT 1",
+      {rid}));
+  return {};
+}
+
+// Every index row of a version, one multi-row INSERT per table (arrays
+// unnested server-side), so a write costs a handful of round trips.
+Status write_index(Connection& db, int64_t rid, const std::string& type,
+                   const std::vector<search::IndexEntry>& entries) {
+  using model::ParamType;
+  TextArray tok_param, tok_system, tok_code;
+  TextArray str_param, str_norm, str_exact;
+  TextArray date_param;
+  IntArray date_lo, date_hi;
+  TextArray ref_param, ref_type, ref_id, ref_url;
+  TextArray uri_param, uri_value;
+  for (const auto& e : entries) {
+    // _id and _lastUpdated are searched on the resources row itself.
+    if (e.param == "_id" || e.param == "_lastUpdated") continue;
+    switch (e.type) {
+      case ParamType::token:
+        tok_param.items.push_back(e.param);
+        tok_system.items.push_back(e.system);
+        tok_code.items.push_back(e.code);
+        break;
+      case ParamType::string:
+        str_param.items.push_back(e.param);
+        str_norm.items.push_back(e.text);
+        str_exact.items.push_back(e.exact);
+        break;
+      case ParamType::date:
+        date_param.items.push_back(e.param);
+        date_lo.items.push_back(e.lo_ms);
+        date_hi.items.push_back(e.hi_ms);
+        break;
+      case ParamType::reference:
+        ref_param.items.push_back(e.param);
+        ref_type.items.push_back(e.ref_type);
+        ref_id.items.push_back(e.ref_id);
+        ref_url.items.push_back(e.ref_url);
+        break;
+      case ParamType::uri:
+        uri_param.items.push_back(e.param);
+        uri_value.items.push_back(e.text);
+        break;
+      case ParamType::number: break;
+    }
+  }
+  if (!tok_param.items.empty()) {
+    PG_TRY(db.query("INSERT INTO idx_token (res, type, param, system, code) SELECT $1, $2, u.p, u.s, u.c"
+                    " FROM unnest($3::text[], $4::text[], $5::text[]) AS u(p, s, c)",
+                    {rid, type, tok_param, tok_system, tok_code}));
+    PG_TRY(db.query("INSERT INTO codes_ever (res, system, code) SELECT DISTINCT $1::bigint, u.s, u.c"
+                    " FROM unnest($2::text[], $3::text[]) AS u(s, c) ON CONFLICT DO NOTHING",
+                    {rid, tok_system, tok_code}));
+  }
+  if (!str_param.items.empty())
+    PG_TRY(db.query("INSERT INTO idx_string (res, type, param, norm, exact) SELECT $1, $2, u.p, u.n, u.e"
+                    " FROM unnest($3::text[], $4::text[], $5::text[]) AS u(p, n, e)",
+                    {rid, type, str_param, str_norm, str_exact}));
+  if (!date_param.items.empty())
+    PG_TRY(db.query("INSERT INTO idx_date (res, type, param, lo, hi) SELECT $1, $2, u.p, u.lo, u.hi"
+                    " FROM unnest($3::text[], $4::bigint[], $5::bigint[]) AS u(p, lo, hi)",
+                    {rid, type, date_param, date_lo, date_hi}));
+  if (!ref_param.items.empty())
+    PG_TRY(db.query("INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url) SELECT $1, $2, u.p, u.t, u.i, u.u"
+                    " FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(p, t, i, u)",
+                    {rid, type, ref_param, ref_type, ref_id, ref_url}));
+  if (!uri_param.items.empty())
+    PG_TRY(db.query("INSERT INTO idx_uri (res, type, param, uri) SELECT $1, $2, u.p, u.v"
+                    " FROM unnest($3::text[], $4::text[]) AS u(p, v)",
+                    {rid, type, uri_param, uri_value}));
+  return {};
+}
+
+Status insert_version(Connection& db, const Record& rec) {
+  PG_TRY(db.query("INSERT INTO versions (res, type, id, version, last_updated, deleted, json)"
+                  " VALUES ($1, $2, $3, $4, $5, $6::text::boolean, $7)",
+                  {rec.row, rec.type, rec.id, rec.version, rec.last_updated_ms,
+                   std::string(rec.deleted ? "true" : "false"), rec.json}));
+  return {};
+}
+
+Result<WriteResult> remove_resource(Connection& db, const Write& w, const std::optional<Record>& cur, int64_t now) {
+  WriteResult out;
+  if (!cur) {  // never existed: nothing to do
+    out.record.type = w.type;
+    out.record.id = w.id;
+    out.record.deleted = true;
+    return out;
+  }
+  out.record = *cur;
+  if (cur->deleted) return out;
+  Record& rec = out.record;
+  rec.version = cur->version + 1;
+  rec.last_updated_ms = now;
+  rec.deleted = true;
+  rec.json.clear();
+  PG_TRY(insert_version(db, rec));
+  PG_TRY(db.query("UPDATE resources SET version = $1, deleted = TRUE, last_updated = $2 WHERE rid = $3",
+                  {rec.version, now, rec.row}));
+  PG_TRY(clear_index(db, rec.row));
+  return out;
+}
+
+Result<WriteResult> put_inner(Connection& db, const Write& w) {
+  const model::ResourceType* rt = model::find_type(w.type);
+  if (!rt) return Error::make(400, "not-supported", "Resource type '" + w.type + "' is not supported");
+  if (!search::is_valid_id(w.id))
+    return Error::invalid("'" + w.id + "' is not a valid resource id", w.type + ".id");
+  PG_TRY_ASSIGN(cur, read_current(db, w.type, w.id));
+  if (w.if_match_version && (!cur || cur->version != *w.if_match_version))
+    return Error::make(412, "conflict",
+                       "Version conflict: If-Match names version " + std::to_string(*w.if_match_version) +
+                           " but the current version of " + w.type + "/" + w.id + " is " +
+                           (cur ? std::to_string(cur->version) : std::string("none")));
+  int64_t now = fhir_time::now_ms();
+  // lastUpdated never goes backwards for a resource, even if the clock does
+  // (or another replica's clock runs behind).
+  if (cur && now <= cur->last_updated_ms) now = cur->last_updated_ms + 1;
+  if (w.kind == WriteKind::remove) return remove_resource(db, w, cur, now);
+
+  bool live = cur && !cur->deleted;
+  if (w.kind == WriteKind::create && live) return Error::make(409, "duplicate", w.type + "/" + w.id + " already exists");
+
+  PG_TRY_ASSIGN(doc, json::parse(w.json));
+  if (!doc.IsObject()) return Error::invalid("The resource must be a JSON object");
+  if (json::get_string(doc, "resourceType") != w.type)
+    return Error::invalid("resourceType must be '" + w.type + "'", "resourceType");
+  if (auto id = json::get_string(doc, "id"); id && *id != w.id)
+    return Error::invalid("The resource id '" + std::string(*id) + "' does not match '" + w.id + "'",
+                          w.type + ".id");
+  json::set_string(doc, "id", w.id, doc.GetAllocator());
+
+  if (live) {
+    PG_TRY_ASSIGN(same, same_content(cur->json, doc));
+    if (same) return WriteResult{*cur, false, true};
+  }
+
+  Record rec;
+  rec.type = w.type;
+  rec.id = w.id;
+  rec.version = cur ? cur->version + 1 : 1;
+  rec.last_updated_ms = now;
+  stamp_meta(doc, rec.version, now);
+  rec.json = json::to_string(doc);
+  auto entries = search::extract_index(*rt, doc);
+  Governance g = derive_governance(*rt, w.id, doc, entries);
+  rec.controller = g.controller;
+  rec.patient_id = g.patient_id;
+  rec.author_org = g.author_org;
+  rec.confidential = g.confidential;
+  std::string confidential = g.confidential ? "true" : "false";
+
+  if (cur) {
+    rec.row = cur->row;
+    PG_TRY(db.query("UPDATE resources SET version = $1, deleted = FALSE, last_updated = $2, controller = $3,"
+                    " patient_id = $4, author_org = $5, confidential = $6::text::boolean WHERE rid = $7",
+                    {rec.version, now, g.controller, g.patient_id, g.author_org, confidential, rec.row}));
+  } else {
+    PG_TRY_ASSIGN(ins, db.query("INSERT INTO resources (type, id, version, deleted, last_updated, controller,"
+                                " patient_id, author_org, confidential)"
+                                " VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $8::text::boolean) RETURNING rid",
+                                {rec.type, rec.id, rec.version, now, g.controller, g.patient_id, g.author_org,
+                                 confidential}));
+    rec.row = ins.int_at(0, 0);
+  }
+  PG_TRY(insert_version(db, rec));
+  if (cur) PG_TRY(clear_index(db, rec.row));  // a tombstone has none, but an update does
+  PG_TRY(write_index(db, rec.row, rec.type, entries));
+  return WriteResult{rec, !live, false};
+}
+
+// ---- search ----
+
+// The cursor's sort values, one per sort key (a JSON array), each of the
+// kind its key orders by: a foreign cursor is a 400, never a SQL type error.
+Result<std::vector<Bind>> parse_cursor_values(const search::Query& q) {
+  std::vector<Bind> out;
+  if (q.sort.empty()) return out;
+  auto unfit = [] { return Error::invalid("The paging cursor does not fit this search"); };
+  auto doc = json::parse(q.after->sort_value);
+  if (!doc || !doc->IsArray() || doc->Size() != q.sort.size()) return unfit();
+  size_t i = 0;
+  for (const auto& v : doc->GetArray()) {
+    bool want_int = sort_key_is_integer(q.sort[i++]);
+    if (want_int && v.IsInt64()) out.emplace_back(v.GetInt64());
+    else if (!want_int && v.IsString()) out.emplace_back(std::string(v.GetString(), v.GetStringLength()));
+    else return unfit();
+  }
+  return out;
+}
+
+std::string sort_value_text(const Rows& rows, int row, int first_col, size_t keys) {
+  if (keys == 0) return {};
+  json::Document doc(rapidjson::kArrayType);
+  auto& a = doc.GetAllocator();
+  for (size_t i = 0; i < keys; ++i) {
+    int c = first_col + static_cast<int>(i);
+    if (rows.is_integer(c)) doc.PushBack(json::Value(static_cast<int64_t>(rows.int_at(row, c))), a);
+    else doc.PushBack(json::make_string(rows.text_at(row, c), a), a);
+  }
+  return json::to_string(doc);
+}
+
+// Rows strictly after the cursor in (s0 dir, s1 dir, …, rid asc) order.
+Status append_keyset(const search::Query& q, Sql& sql) {
+  const auto& c = *q.after;
+  PG_TRY_ASSIGN(values, parse_cursor_values(q));
+  sql << "(";
+  for (size_t i = 0; i <= q.sort.size(); ++i) {
+    if (i) sql << " OR ";
+    sql << "(";
+    for (size_t j = 0; j < i; ++j) {
+      sql << "m.s" << std::to_string(j) << " = ";
+      sql.bind(values[j]) << " AND ";
+    }
+    if (i < q.sort.size()) {
+      sql << "m.s" << std::to_string(i) << (q.sort[i].descending ? " < " : " > ");
+      sql.bind(values[i]);
+    } else {
+      sql << "m.rid > ";
+      sql.bind(c.row);
+    }
+    sql << ")";
+  }
+  sql << ")";
+  return {};
+}
+
+Status add_includes(Connection& db, const search::Query& q, SearchPage& page) {
+  if (page.matches.empty() || (q.includes.empty() && q.revincludes.empty())) return {};
+  IntArray rids;
+  std::set<int64_t> seen;
+  for (const auto& m : page.matches) {
+    rids.items.push_back(m.row);
+    seen.insert(m.row);
+  }
+  auto collect = [&](const Sql& sql) -> Status {
+    PG_TRY_ASSIGN(recs, fetch_records(db, sql));
+    for (auto& r : recs)
+      if (page.included.size() < kMaxIncluded && seen.insert(r.row).second) page.included.push_back(std::move(r));
+    return {};
+  };
+  for (const auto& inc : q.includes) {
+    if (inc.source_type != q.type) continue;  // :iterate is one level: only the matches are sources
+    Sql sql;
+    sql << "SELECT DISTINCT " << kRecordCols
+        << " FROM idx_ref rf JOIN resources r ON r.type = rf.ref_type AND r.id = rf.ref_id"
+           " JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE rf.res = ANY(";
+    sql.bind(rids) << ") AND rf.type = ";
+    sql.bind(inc.source_type) << " AND rf.param = ";
+    sql.bind(inc.param);
+    if (!inc.target_type.empty()) {
+      sql << " AND rf.ref_type = ";
+      sql.bind(inc.target_type);
+    }
+    sql << " AND NOT r.deleted AND ";
+    append_visibility(q.visibility, "r", CodeRows::current, sql);
+    sql << " ORDER BY r.rid LIMIT ";
+    sql.bind(static_cast<int64_t>(kMaxIncluded));
+    PG_TRY(collect(sql));
+  }
+  for (const auto& inc : q.revincludes) {
+    Sql sql;
+    sql << "SELECT DISTINCT " << kRecordCols << " FROM resources m JOIN idx_ref rf ON rf.type = ";
+    sql.bind(inc.source_type) << " AND rf.param = ";
+    sql.bind(inc.param) << " AND rf.ref_id = m.id AND rf.ref_type = m.type"
+                           " JOIN resources r ON r.rid = rf.res"
+                           " JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE m.rid = ANY(";
+    sql.bind(rids) << ") AND NOT r.deleted AND ";
+    append_visibility(q.visibility, "r", CodeRows::current, sql);
+    sql << " ORDER BY r.rid LIMIT ";
+    sql.bind(static_cast<int64_t>(kMaxIncluded));
+    PG_TRY(collect(sql));
+  }
+  return {};
+}
+
+// The WHERE condition shared by a search's page and its total.
+Result<Sql> match_condition(const search::Query& q) {
+  if (!model::find_type(q.type))
+    return Error::make(400, "not-supported", "Resource type '" + q.type + "' is not supported");
+  Sql where;
+  where << "r.type = ";
+  where.bind(q.type) << " AND NOT r.deleted";
+  for (const auto& c : q.clauses) {
+    where << " AND ";
+    PG_TRY(append_clause(c, q.type, "r", q.visibility, where));
+  }
+  where << " AND ";
+  append_visibility(q.visibility, "r", CodeRows::current, where);
+  return where;
+}
+
+}  // namespace
+
+Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id) {
+  return first_record(db,
+                      std::string("SELECT ") + kRecordCols +
+                          " FROM resources r JOIN versions v ON v.res = r.rid AND v.version = r.version"
+                          " WHERE r.type = $1 AND r.id = $2",
+                      {type, id});
+}
+
+Result<std::optional<Record>> read_version(Connection& db, const std::string& type, const std::string& id,
+                                           int64_t version) {
+  return first_record(db,
+                      std::string("SELECT ") + kRecordCols +
+                          " FROM resources r JOIN versions v ON v.res = r.rid"
+                          " WHERE r.type = $1 AND r.id = $2 AND v.version = $3",
+                      {type, id, version});
+}
+
+Result<WriteResult> put(Connection& db, const Write& w) {
+  PG_TRY(db.exec("SAVEPOINT gw_put"));
+  auto result = put_inner(db, w);
+  if (!result) {
+    (void)db.exec("ROLLBACK TO SAVEPOINT gw_put");
+    (void)db.exec("RELEASE SAVEPOINT gw_put");
+    return result;
+  }
+  PG_TRY(db.exec("RELEASE SAVEPOINT gw_put"));
+  return result;
+}
+
+Result<Sql> search_page_sql(const search::Query& q) {
+  PG_TRY_ASSIGN(where, match_condition(q));
+  Sql sql;
+  if (q.sort.empty()) {  // row order: no sort step, the keyset is a rid range
+    sql << "SELECT " << kRecordCols
+        << " FROM resources r JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE ";
+    sql.append(where);
+    if (q.after) {
+      sql << " AND r.rid > ";
+      sql.bind(q.after->row);
+    }
+    sql << " ORDER BY r.rid LIMIT ";
+    sql.bind(static_cast<int64_t>(std::max(q.count, 0)) + 1);
+    return sql;
+  }
+  sql << "WITH m AS (SELECT r.rid AS rid";
+  for (size_t i = 0; i < q.sort.size(); ++i) {
+    sql << ", ";
+    append_sort_expr(q.sort[i], q.type, "r", sql);
+    sql << " AS s" << std::to_string(i);
+  }
+  sql << " FROM resources r WHERE ";
+  sql.append(where);
+  sql << ") SELECT " << kRecordCols;
+  for (size_t i = 0; i < q.sort.size(); ++i) sql << ", m.s" << std::to_string(i);
+  sql << " FROM m JOIN resources r ON r.rid = m.rid JOIN versions v ON v.res = r.rid AND v.version = r.version";
+  if (q.after) {
+    sql << " WHERE ";
+    PG_TRY(append_keyset(q, sql));
+  }
+  sql << " ORDER BY ";
+  for (size_t i = 0; i < q.sort.size(); ++i)
+    sql << "m.s" << std::to_string(i) << (q.sort[i].descending ? " DESC, " : ", ");
+  sql << "m.rid LIMIT ";
+  sql.bind(static_cast<int64_t>(std::max(q.count, 0)) + 1);
+  return sql;
+}
+
+Result<SearchPage> search(Connection& db, const search::Query& q) {
+  SearchPage page;
+  if (q.total != search::TotalMode::none || q.summary == search::Summary::count) {
+    PG_TRY_ASSIGN(where, match_condition(q));
+    Sql count;
+    count << "SELECT COUNT(*) FROM resources r WHERE ";
+    count.append(where);
+    PG_TRY_ASSIGN(rows, db.query(count));
+    page.total = rows.int_at(0, 0);
+  }
+  if (q.summary == search::Summary::count || q.count <= 0) {
+    if (!page.total) PG_TRY(match_condition(q));  // still reject a bad query
+    return page;
+  }
+  PG_TRY_ASSIGN(sql, search_page_sql(q));
+  PG_TRY_ASSIGN(rows, db.query(sql));
+  for (int i = 0; i < rows.size(); ++i) {
+    if (page.matches.size() == static_cast<size_t>(q.count)) {  // one more exists: there is a next page
+      const Record& last = page.matches.back();
+      page.next = search::Cursor{last.sort_value, last.row};
+      break;
+    }
+    Record r = record_at(rows, i);
+    r.sort_value = sort_value_text(rows, i, kRecordColCount, q.sort.size());
+    page.matches.push_back(std::move(r));
+  }
+  PG_TRY(add_includes(db, q, page));
+  return page;
+}
+
+Result<HistoryPage> history(Connection& db, const HistoryQuery& q) {
+  Sql where;
+  where << "TRUE";
+  if (!q.type.empty()) {
+    where << " AND r.type = ";
+    where.bind(q.type);
+  }
+  if (!q.id.empty()) {
+    where << " AND r.id = ";
+    where.bind(q.id);
+  }
+  if (q.since_ms) {
+    where << " AND v.last_updated >= ";
+    where.bind(*q.since_ms);
+  }
+  // Judged on the resource's current governance: a withdrawal hides every version.
+  where << " AND ";
+  append_visibility(q.visibility, "r", CodeRows::ever, where);
+
+  HistoryPage page;
+  {
+    Sql count;
+    count << "SELECT COUNT(*) FROM versions v JOIN resources r ON r.rid = v.res WHERE ";
+    count.append(where);
+    PG_TRY_ASSIGN(rows, db.query(count));
+    page.total = rows.int_at(0, 0);
+  }
+  if (q.count <= 0) return page;
+  Sql sql;
+  sql << "SELECT " << kRecordCols << ", v.seq FROM versions v JOIN resources r ON r.rid = v.res WHERE ";
+  sql.append(where);
+  if (q.before_seq) {
+    sql << " AND v.seq < ";
+    sql.bind(*q.before_seq);
+  }
+  sql << " ORDER BY v.seq DESC LIMIT ";
+  sql.bind(static_cast<int64_t>(q.count) + 1);
+  PG_TRY_ASSIGN(rows, db.query(sql));
+  int64_t last_seq = 0;
+  for (int i = 0; i < rows.size(); ++i) {
+    if (page.versions.size() == static_cast<size_t>(q.count)) {
+      page.next_before_seq = last_seq;
+      break;
+    }
+    page.versions.push_back(record_at(rows, i));
+    last_seq = rows.int_at(i, kRecordColCount);
+  }
+  return page;
+}
+
+Status add_outbox(Connection& db, const OutboxEntry& e) {
+  PG_TRY(db.query("INSERT INTO outbox (controller, type, id, version, author_org, created_ms)"
+                  " VALUES ($1, $2, $3, $4, $5, $6)",
+                  {e.controller, e.type, e.id, e.version, e.author_org, fhir_time::now_ms()}));
+  return {};
+}
+
+Status add_quarantine(Connection& db, const QuarantineEntry& e) {
+  PG_TRY(db.query("INSERT INTO quarantine (import_id, format, organisation, file, line, column_name, message, raw,"
+                  " created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                  {e.import_id, e.format, e.organisation, e.file, e.line, e.column, e.message, e.raw,
+                   e.created_ms ? e.created_ms : fhir_time::now_ms()}));
+  return {};
+}
+
+Result<std::vector<ResourceKey>> live_keys(Connection& db, const std::string& controller,
+                                           const std::string& patient_id) {
+  std::string sql = "SELECT type, id FROM resources WHERE controller = $1 AND NOT deleted";
+  std::vector<Bind> binds{controller};
+  if (!patient_id.empty()) {
+    sql += " AND patient_id = $2";
+    binds.emplace_back(patient_id);
+  }
+  sql += " ORDER BY rid";
+  PG_TRY_ASSIGN(rows, db.query(sql, binds));
+  std::vector<ResourceKey> out;
+  for (int i = 0; i < rows.size(); ++i) out.push_back({rows.text_at(i, 0), rows.text_at(i, 1)});
+  return out;
+}
+
+Result<std::vector<QuarantineEntry>> list_quarantine(Connection& db, const std::string& import_id, int limit,
+                                                     int64_t after_id) {
+  PG_TRY_ASSIGN(rows, db.query("SELECT id, import_id, format, organisation, file, line, column_name, message, raw,"
+                               " created_ms FROM quarantine WHERE import_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+                               {import_id, after_id, static_cast<int64_t>(std::max(limit, 0))}));
+  std::vector<QuarantineEntry> out;
+  for (int i = 0; i < rows.size(); ++i) {
+    QuarantineEntry e;
+    e.id = rows.int_at(i, 0);
+    e.import_id = rows.text_at(i, 1);
+    e.format = rows.text_at(i, 2);
+    e.organisation = rows.text_at(i, 3);
+    e.file = rows.text_at(i, 4);
+    e.line = rows.int_at(i, 5);
+    e.column = rows.text_at(i, 6);
+    e.message = rows.text_at(i, 7);
+    e.raw = rows.text_at(i, 8);
+    e.created_ms = rows.int_at(i, 9);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::vector<OutboxEntry>> list_outbox(Connection& db, const std::string& controller, int64_t since_ms) {
+  PG_TRY_ASSIGN(rows, db.query("SELECT controller, type, id, version, author_org, created_ms FROM outbox"
+                               " WHERE controller = $1 AND created_ms >= $2 ORDER BY seq",
+                               {controller, since_ms}));
+  std::vector<OutboxEntry> out;
+  for (int i = 0; i < rows.size(); ++i)
+    out.push_back({rows.text_at(i, 0), rows.text_at(i, 1), rows.text_at(i, 2), rows.int_at(i, 3),
+                   rows.text_at(i, 4), rows.int_at(i, 5)});
+  return out;
+}
+
+Result<int64_t> change_seq(Connection& db) {
+  PG_TRY_ASSIGN(rows, db.query("SELECT COALESCE(MAX(seq), 0) FROM versions"));
+  return rows.int_at(0, 0);
+}
+
+Result<std::vector<Record>> changed_since(Connection& db, int64_t after_seq, const std::vector<std::string>& types,
+                                          int limit) {
+  // Each changed resource once, with its current version; row = its latest seq.
+  PG_TRY_ASSIGN(rows, db.query(std::string("SELECT ") + kRecordCols +
+                                   ", c.last_seq FROM (SELECT res, MAX(seq) AS last_seq FROM versions"
+                                   " WHERE seq > $1 AND type = ANY($2::text[]) GROUP BY res"
+                                   " ORDER BY last_seq LIMIT $3) c"
+                                   " JOIN resources r ON r.rid = c.res"
+                                   " JOIN versions v ON v.res = r.rid AND v.version = r.version ORDER BY c.last_seq",
+                               {after_seq, TextArray{types}, static_cast<int64_t>(std::max(limit, 0))}));
+  std::vector<Record> out;
+  for (int i = 0; i < rows.size(); ++i) {
+    Record r = record_at(rows, i);
+    r.row = rows.int_at(i, kRecordColCount);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace fhirgw::store::postgres

@@ -1,0 +1,34 @@
+#pragma once
+// The store's operations on one PostgreSQL connection. The caller owns the
+// transaction (a read snapshot, or the writer's BEGIN + writer lock).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "store/postgres/pg.hpp"
+#include "store/store.hpp"
+
+namespace fhirgw::store::postgres {
+
+Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id);
+Result<std::optional<Record>> read_version(Connection& db, const std::string& type, const std::string& id,
+                                           int64_t version);
+// All-or-nothing inside the caller's transaction (a savepoint per write).
+Result<WriteResult> put(Connection& db, const Write& w);
+Result<SearchPage> search(Connection& db, const search::Query& q);
+// The SQL of one search page (exposed so tests can EXPLAIN it).
+Result<Sql> search_page_sql(const search::Query& q);
+Result<HistoryPage> history(Connection& db, const HistoryQuery& q);
+Status add_outbox(Connection& db, const OutboxEntry& e);
+Status add_quarantine(Connection& db, const QuarantineEntry& e);
+Result<std::vector<ResourceKey>> live_keys(Connection& db, const std::string& controller,
+                                           const std::string& patient_id);
+Result<std::vector<QuarantineEntry>> list_quarantine(Connection& db, const std::string& import_id, int limit,
+                                                     int64_t after_id);
+Result<std::vector<OutboxEntry>> list_outbox(Connection& db, const std::string& controller, int64_t since_ms);
+Result<int64_t> change_seq(Connection& db);
+// Record::row carries the latest seq of each resource (the caller's next after_seq).
+Result<std::vector<Record>> changed_since(Connection& db, int64_t after_seq, const std::vector<std::string>& types,
+                                          int limit);
+
+}  // namespace fhirgw::store::postgres
