@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "core/systems.hpp"
+#include "mapping/categories.hpp"
 #include "mapping/common_resources.hpp"
 #include "mapping/source_dates.hpp"
 
@@ -169,7 +170,45 @@ std::vector<Coding> EmisMapper::clinical_codings(const ClinicalCode& c, const st
     // ReadTermId is the 5-character Read code plus a 2-digit term id.
     out.push_back({systems::kReadV2, c.read.substr(0, std::min<size_t>(5, c.read.size())), c.term});
   }
+  add_mapped_codings(config_, out);
   return out;
+}
+
+std::string EmisMapper::column_for(std::string_view table, std::string_view path) const {
+  static const std::vector<ColumnRule> kRules = {
+      {kPatientTable, "Patient.identifier", "NhsNumber"},
+      {kPatientTable, "Patient.name", "Surname"},
+      {kPatientTable, "Patient.gender", "Sex"},
+      {kPatientTable, "Patient.birthDate", "DateOfBirth"},
+      {kPatientTable, "Patient.deceased", "DateOfDeath"},
+      {kPatientTable, "Patient.telecom", "EmailAddress"},
+      {kObservation, "Consent.dateTime", "EffectiveDate"},
+      {kObservation, "Consent.category", "CodeId"},
+      {kObservation, "QuestionnaireResponse.authored", "EffectiveDate"},
+      {kObservation, "QuestionnaireResponse.questionnaire", "CodeId"},
+      {kObservation, "QuestionnaireResponse.item", "Value"},
+      {kObservation, "QuestionnaireResponse.item.linkId", "CodeId"},
+      {kObservation, "QuestionnaireResponse.item.answer.valueString", "AssociatedText"},
+      {kDrugRecord, "MedicationStatement.medication", "CodeId"},
+      {kDrugRecord, "MedicationStatement.effective", "EffectiveDate"},
+      {kDrugRecord, "MedicationStatement.dosage", "Dosage"},
+      {kDrugRecord, "MedicationStatement.category", "PrescriptionType"},
+      {"Prescribing_IssueRecord", "MedicationStatement.extension", "EffectiveDate"},
+      {"CareRecord_Alert", "Flag.category", "AlertCategory"},
+      {"CareRecord_Alert", "Flag.code", "CodeId"},
+      {"CareRecord_Alert", "Flag.period", "StartDate"},
+      {"CareRecord_CarePlan", "CarePlan.category", "CodeId"},
+      {"CareRecord_CarePlan", "CarePlan.title", "Title"},
+      {"CareRecord_CarePlan", "CarePlan.period", "StartDate"},
+      {"CareRecord_CarePlan", "CarePlan.status", "Status"},
+      {"CareRecord_CarePlan", "CarePlan.description", "Goal"},
+  };
+  // Answer items: "QuestionnaireResponse.item[3].linkId" names the code.
+  std::string normalised(path);
+  for (size_t open = normalised.find('['); open != std::string::npos; open = normalised.find('[')) {
+    normalised.erase(open, normalised.find(']', open) - open + 1);
+  }
+  return column_by_rules(kRules, table, normalised);
 }
 
 const EmisMapper::ClinicalCode* EmisMapper::clinical(const RowView& row) const {
@@ -448,6 +487,7 @@ RowAction EmisMapper::drug_record(const RowView& row) {
   std::vector<Coding> med;
   if (!drug->second.dmd.empty()) med.push_back({systems::kDmd, drug->second.dmd, drug->second.term});
   else med.push_back({local_code_system(kFormat, *org), code_id, drug->second.term});
+  add_mapped_codings(config_, med);
   r.add("medicationCodeableConcept", codeable_concept(med, drug->second.term, a));
   r.add("subject", reference("Patient", c.patient, a));
   if (!start_date.empty() || !end_date.empty()) r.add("effectivePeriod", period(start_date, end_date, a));
@@ -526,15 +566,11 @@ RowAction EmisMapper::alert(const RowView& row) {
   ResourceDoc r("Flag", c.source, c.confidential);
   auto& a = r.alloc();
   r.add_string("status", active ? "active" : "inactive");
-  if (auto cat = row.get("AlertCategory")) {
-    static const std::vector<std::string_view> kCategories = {
-        "diet", "drug", "lab", "admin", "contact", "clinical", "behavioral", "research", "advance-directive", "safety"};
-    std::vector<Coding> cc;
-    if (std::find(kCategories.begin(), kCategories.end(), *cat) != kCategories.end()) {
-      cc.push_back({"http://terminology.hl7.org/CodeSystem/flag-category", std::string(*cat), ""});
-    }
+  {
+    // Always one coded category; EMIS's own category text stays as its text.
+    auto source_category = row.str("AlertCategory");
     json::Value cats(rapidjson::kArrayType);
-    cats.PushBack(codeable_concept(cc, *cat, a), a);
+    cats.PushBack(codeable_concept({flag_category(source_category)}, source_category, a), a);
     r.add("category", std::move(cats));
   }
   r.add("code", codeable_concept(codings, text, a));
@@ -573,16 +609,21 @@ RowAction EmisMapper::care_plan(const RowView& row) {
   if (auto d = row.get("ReviewDate")) {
     if (auto q = date_or_quarantine(emis_date(*d), "ReviewDate", review)) return std::move(*q);
   }
+  std::string title = row.str("Title");
+  if (title.empty()) title = term.empty() ? "Care plan" : term;
   ResourceDoc r("CarePlan", c.source, c.confidential);
   auto& a = r.alloc();
   r.add_string("status", status);
   r.add_string("intent", "plan");
-  if (!codings.empty()) {
+  {
+    // The gateway's kind of plan first, then the practice's own code.
+    std::vector<Coding> kind = {care_plan_category(title + " " + term)};
+    kind.insert(kind.end(), codings.begin(), codings.end());
     json::Value cats(rapidjson::kArrayType);
-    cats.PushBack(codeable_concept(codings, term, a), a);
+    cats.PushBack(codeable_concept(kind, term, a), a);
     r.add("category", std::move(cats));
   }
-  if (auto t = row.get("Title")) r.add_string("title", *t);
+  r.add_string("title", title);
   if (auto g = row.get("Goal")) r.add_string("description", *g);
   r.add("subject", reference("Patient", c.patient, a));
   if (!start_date.empty() || !end_date.empty()) r.add("period", period(start_date, end_date, a));

@@ -1,5 +1,6 @@
 #include "generator/generator.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <fstream>
@@ -12,13 +13,15 @@
 #include "core/nhs_number.hpp"
 #include "core/systems.hpp"
 #include "csv/writer.hpp"
+#include "mapping/categories.hpp"
 #include "mapping/source_key.hpp"
 
 namespace fhirgw::adapters {
 namespace {
 
-// Codes the generated data uses. The dm+d ids are shaped like VMP ids for
-// realism; they are sample data, not a terminology reference.
+// Codes the generated data uses. The dm+d ids are shaped like VMP ids (SCTIDs
+// with a valid Verhoeff check digit, so they pass the gateway's profiles);
+// they are sample data, not a terminology reference.
 struct Drug {
   const char* code_id;
   const char* term;
@@ -31,24 +34,25 @@ constexpr std::array<Drug, 16> kRepeatDrugs = {{
     {"3002", "Atorvastatin 20mg tablets", "320000009", "One tablet at night", "28 tablet"},
     {"3003", "Ramipril 5mg capsules", "318906001", "One capsule daily", "28 capsule"},
     {"3004", "Metformin 500mg tablets", "325278007", "One tablet twice daily", "56 tablet"},
-    {"3005", "Levothyroxine sodium 50microgram tablets", "315266004", "One tablet each morning", "28 tablet"},
+    {"3005", "Levothyroxine sodium 50microgram tablets", "315266007", "One tablet each morning", "28 tablet"},
     {"3006", "Bisoprolol 2.5mg tablets", "318590006", "One tablet daily", "28 tablet"},
     {"3007", "Furosemide 40mg tablets", "317972000", "One tablet each morning", "28 tablet"},
-    {"3008", "Omeprazole 20mg gastro-resistant capsules", "317335007", "One capsule daily", "28 capsule"},
-    {"3009", "Apixaban 5mg tablets", "703907002", "One tablet twice daily", "56 tablet"},
+    {"3008", "Omeprazole 20mg gastro-resistant capsules", "317335000", "One capsule daily", "28 capsule"},
+    {"3009", "Apixaban 5mg tablets", "703907006", "One tablet twice daily", "56 tablet"},
     {"3010", "Paracetamol 500mg tablets", "322236009", "Two tablets up to four times daily", "100 tablet"},
-    {"3011", "Sertraline 50mg tablets", "321963005", "One tablet daily", "28 tablet"},
-    {"3012", "Alendronic acid 70mg tablets", "330201004", "One tablet weekly", "4 tablet"},
-    {"3013", "Adcal-D3 chewable tablets", "375767004", "One tablet twice daily", "56 tablet"},
+    {"3011", "Sertraline 50mg tablets", "321963000", "One tablet daily", "28 tablet"},
+    {"3012", "Alendronic acid 70mg tablets", "330201008", "One tablet weekly", "4 tablet"},
+    {"3013", "Adcal-D3 chewable tablets", "375767002", "One tablet twice daily", "56 tablet"},
     {"3014", "Salbutamol 100micrograms/dose inhaler", "320176004", "Two puffs when required", "1 inhaler"},
-    {"3015", "Tiotropium 18microgram inhalation powder capsules", "407885006", "One capsule inhaled daily", "30 capsule"},
-    {"3016", "Gabapentin 300mg capsules", "322947006", "One capsule three times daily", "84 capsule"},
+    {"3015", "Tiotropium 18microgram inhalation powder capsules", "407885007", "One capsule inhaled daily", "30 capsule"},
+    {"3016", "Gabapentin 300mg capsules", "322947005", "One capsule three times daily", "84 capsule"},
 }};
-// Codes in RCGP-sensitive categories (fertility, termination, gender reassignment).
+// Medicines that reveal an RCGP-sensitive category (fertility, termination,
+// gender reassignment): listed in fhir-profiles/valuesets/rcgp-sensitive-categories.json.
 constexpr std::array<Drug, 3> kSensitiveDrugs = {{
-    {"3101", "Clomifene 50mg tablets", "324481000", "One tablet daily days 2-6", "5 tablet"},
-    {"3102", "Mifepristone 200mg tablets", "7324211000001101", "As directed", "1 tablet"},
-    {"3103", "Testosterone 50mg/5g gel", "8093711000001102", "Apply daily", "30 sachet"},
+    {"3101", "Clomifene 50mg tablets", "324481005", "One tablet daily days 2-6", "5 tablet"},
+    {"3102", "Mifepristone 200mg tablets", "7324211000001108", "As directed", "1 tablet"},
+    {"3103", "Testosterone 50mg/5g gel", "8093711000001103", "Apply daily", "30 sachet"},
 }};
 
 struct Clinical {
@@ -56,6 +60,7 @@ struct Clinical {
   const char* term;
   const char* read;     // EMIS ReadTermId (Read v2 + term id, or EMIS local)
   const char* ctv3;     // SystmOne CTV3 (Y = local)
+  const char* snomed = "";  // EMIS SnomedCTConceptId
 };
 constexpr Clinical kConsentPermit = {"1001", "Consent given for electronic record sharing", "9Nd7.00", "XaNwR"};
 constexpr Clinical kConsentDeny = {"1002", "No consent for electronic record sharing", "9Nd1.00", "XaNwT"};
@@ -68,6 +73,20 @@ constexpr std::array<Clinical, 5> kQuestions = {{
     {"1105", "What matters most to you", "EMISQFR05", "Y1F05"},
 }};
 constexpr Clinical kComplexCase = {"1200", "Complex case", "EMISCX001", "Y2C01"};
+// The frailty codes of the example policy's cohort (eFI categories).
+constexpr Clinical kModerateFrailty = {"1201", "Moderate frailty", "EMISFRA02", "", "925831000000107"};
+constexpr Clinical kSevereFrailty = {"1202", "Severe frailty", "EMISFRA03", "", "925861000000102"};
+constexpr const char* kComplexCaseText = "Complex case: single named clinician for contacts";
+// SystmOne special note types (SRMapping, IdMappingGroup SpecialNoteType).
+struct NoteType {
+  const char* id;
+  const char* text;
+};
+constexpr NoteType kNoteClinical = {"90001", "Clinical"};
+constexpr NoteType kNoteSafeguarding = {"90002", "Safeguarding"};
+constexpr NoteType kNoteComplexCase = {"90003", "Complex case"};
+constexpr NoteType kNoteModerateFrailty = {"90004", "Moderate frailty"};
+constexpr NoteType kNoteSevereFrailty = {"90005", "Severe frailty"};
 constexpr const char* kQuestionnaireUrl = "https://fhir-gateway.org.uk/Questionnaire/frailty-check";
 constexpr const char* kFreeTextQuestion = "What matters most to you";
 
@@ -126,6 +145,13 @@ Date add_days(Date d, int64_t days) {
   int64_t dd = doy - (153 * mp + 2) / 5 + 1;
   int64_t mm = mp < 10 ? mp + 3 : mp - 9;
   return {static_cast<int>(y + (mm <= 2)), static_cast<int>(mm), static_cast<int>(dd)};
+}
+
+// When a stopped medicine ended: within the last 50 days, never before it started.
+Date stop_date(Date start, Date today, Rng& r) {
+  int64_t span = fhir_time::days_from_civil(today.y, today.m, today.d) - fhir_time::days_from_civil(start.y, start.m, start.d);
+  if (span < 2) return today;
+  return add_days(today, -r.range(1, std::min<int64_t>(50, span - 1)));
 }
 
 std::string iso(Date d) {
@@ -192,6 +218,7 @@ struct PatientPlan {
   std::vector<Med> meds;
   bool consent = false, dissent = false;
   bool complex_case = false, care_plan = false, questionnaire = false;
+  enum class Frailty { none, moderate, severe } frailty = Frailty::none;
   Date event{};
 };
 
@@ -224,12 +251,18 @@ PatientPlan plan_patient(const GeneratorOptions& o, int64_t i) {
                                       add_days(today, -r.range(5, 400)), 1});
   if (r.chance(2)) p.meds.push_back({&kSensitiveDrugs[r.next() % kSensitiveDrugs.size()], false, true,
                                      add_days(today, -r.range(5, 200)), 1});
-  p.consent = r.chance(85);
-  p.dissent = !p.consent && r.chance(60);
+  // Most patients of a frailty programme have consented; some dissent; the
+  // rest have nothing recorded (implied consent only).
+  p.consent = r.chance(70);
+  p.dissent = !p.consent && r.chance(30);
   p.complex_case = p.age >= 75 ? r.chance(25) : r.chance(3);
   p.care_plan = p.age >= 75 ? r.chance(40) : r.chance(5);
   p.questionnaire = p.age >= 65 ? r.chance(50) : r.chance(5);
   p.event = add_days(today, -r.range(1, 700));
+  // An electronic frailty index category recorded as an alert: common in the
+  // very old, rare under 65.
+  int frail = p.age >= 75 ? 45 : p.age >= 65 ? 20 : 2;
+  if (r.chance(frail)) p.frailty = r.chance(35) ? PatientPlan::Frailty::severe : PatientPlan::Frailty::moderate;
   if (!o.bulk) {
     p.deleted = i % 50 == 7;
     p.changed = i % 10 == 0;
@@ -281,8 +314,9 @@ Result<GeneratorSummary> write_emis(const std::filesystem::path& dir, const Gene
              "Goal", "ReviewDate", "EndDate", "Deleted", "ProcessingId"});
 
   // Coding files are complete in bulks and deltas alike: a delta's codes must resolve.
-  auto clinical = [&](const Clinical& c) { return codes.row({c.code_id, c.term, c.read, "", "Clinical"}); };
-  for (const auto* c : {&kConsentPermit, &kConsentDeny, &kQuestionnaireHeader, &kComplexCase}) {
+  auto clinical = [&](const Clinical& c) { return codes.row({c.code_id, c.term, c.read, c.snomed, "Clinical"}); };
+  for (const auto* c : {&kConsentPermit, &kConsentDeny, &kQuestionnaireHeader, &kComplexCase, &kModerateFrailty,
+                        &kSevereFrailty}) {
     if (auto st = clinical(*c); !st) return st.error();
   }
   for (const auto& q : kQuestions) {
@@ -351,7 +385,7 @@ Result<GeneratorSummary> write_emis(const std::filesystem::path& dir, const Gene
       auto space = qty.find(' ');
       if (auto st = drug_records.row({drug, p.key, org, iso(m.start), "YMD", m.drug->code_id, m.drug->dose,
                                       qty.substr(0, space), qty.substr(space + 1), m.repeat ? "Repeat" : "Acute",
-                                      m.active ? "true" : "false", m.active ? "" : iso(add_days(today, -r.range(1, 50))),
+                                      m.active ? "true" : "false", m.active ? "" : iso(stop_date(m.start, today, r)),
                                       m.repeat ? "6" : "1", conf, "false", pid()});
           !st) {
         return st.error();
@@ -365,9 +399,16 @@ Result<GeneratorSummary> write_emis(const std::filesystem::path& dir, const Gene
       }
     }
     if (p.complex_case) {
-      if (auto st = alerts.row({r.guid(), p.key, org, kComplexCase.code_id,
-                                "Complex case: single named clinician for contacts", "clinical", iso(p.event), "",
-                                "true", "true", "false", pid()});
+      if (auto st = alerts.row({r.guid(), p.key, org, kComplexCase.code_id, kComplexCaseText, "Clinical",
+                                iso(p.event), "", "true", "true", "false", pid()});
+          !st) {
+        return st.error();
+      }
+    }
+    if (p.frailty != PatientPlan::Frailty::none) {
+      const Clinical& f = p.frailty == PatientPlan::Frailty::severe ? kSevereFrailty : kModerateFrailty;
+      if (auto st = alerts.row({r.guid(), p.key, org, f.code_id, std::string(f.term) + " (electronic frailty index)",
+                                "Clinical", iso(add_days(p.event, -30)), "", "true", "false", "false", pid()});
           !st) {
         return st.error();
       }
@@ -428,8 +469,10 @@ Result<GeneratorSummary> write_systmone(const std::filesystem::path& dir, const 
             "DateMedicationStart", "DateMedicationEnd", "MedicationDosage", "MedicationQuantity", "IsRepeatMedication",
             "IsOtherMedication", "IDRepeatTemplate", "RemovedData"});
 
-  if (auto st = mapping.row({"90001", "SpecialNoteType", "Clinical"}); !st) return st.error();
-  if (auto st = mapping.row({"90002", "SpecialNoteType", "Safeguarding"}); !st) return st.error();
+  for (const auto* t : {&kNoteClinical, &kNoteSafeguarding, &kNoteComplexCase, &kNoteModerateFrailty,
+                        &kNoteSevereFrailty}) {
+    if (auto st = mapping.row({t->id, "SpecialNoteType", t->text}); !st) return st.error();
+  }
   if (auto st = questionnaires.row({"40001", "Frailty check", "2", "01 Apr 2024 00:00:00", "0"}); !st) return st.error();
 
   // Row ids: per patient a block of 1000, so bulk and delta agree on keys.
@@ -459,10 +502,13 @@ Result<GeneratorSummary> write_systmone(const std::filesystem::path& dir, const 
     if (p.questionnaire) {
       std::string aq = id();
       if (auto st = answered.row({aq, org, pid, "40001", when, when, "0"}); !st) return st.error();
-      if (auto st = codes.row({id(), org, when, when, pid, kQuestions[0].ctv3, kQuestions[0].term, "", "FALSE", "", "",
-                               aq, "0"});
-          !st) {
-        return st.error();
+      // Only the positive findings are coded: a fall, living alone, needing help.
+      if (r.chance(40)) {
+        if (auto st = codes.row({id(), org, when, when, pid, kQuestions[0].ctv3, kQuestions[0].term, "", "FALSE", "",
+                                 "", aq, "0"});
+            !st) {
+          return st.error();
+        }
       }
       if (auto st = codes.row({id(), org, when, when, pid, kQuestions[1].ctv3, kQuestions[1].term, "", "TRUE",
                                std::to_string(r.range(8, 30)), "s", aq, "0"});
@@ -470,7 +516,7 @@ Result<GeneratorSummary> write_systmone(const std::filesystem::path& dir, const 
         return st.error();
       }
       for (size_t k = 2; k < 4; ++k) {
-        if (r.chance(50)) continue;  // only the positive findings are coded
+        if (r.chance(50)) continue;
         if (auto st = codes.row({id(), org, when, when, pid, kQuestions[k].ctv3, kQuestions[k].term, "", "FALSE", "",
                                  "", aq, "0"});
             !st) {
@@ -485,8 +531,16 @@ Result<GeneratorSummary> write_systmone(const std::filesystem::path& dir, const 
       }
     }
     if (p.complex_case) {
-      if (auto st = notes.row({id(), org, when, "71001", sre(p.event), "90001",
-                               "Complex case: single named clinician for all contacts", "", "", pid, "0"});
+      if (auto st = notes.row({id(), org, when, "71001", sre(p.event), kNoteComplexCase.id,
+                               "Single named clinician for all contacts", "", "", pid, "0"});
+          !st) {
+        return st.error();
+      }
+    }
+    if (p.frailty != PatientPlan::Frailty::none) {
+      const NoteType& t = p.frailty == PatientPlan::Frailty::severe ? kNoteSevereFrailty : kNoteModerateFrailty;
+      if (auto st = notes.row({id(), org, when, "71001", sre(add_days(p.event, -30)), t.id,
+                               std::string(t.text) + " (electronic frailty index)", "", "", pid, "0"});
           !st) {
         return st.error();
       }
@@ -504,7 +558,7 @@ Result<GeneratorSummary> write_systmone(const std::filesystem::path& dir, const 
       }
     }
     for (const auto& m : p.meds) {
-      std::string end = m.active ? "" : sre(add_days(base_date(o.timestamp), -r.range(1, 50)));
+      std::string end = m.active ? "" : sre(stop_date(m.start, base_date(o.timestamp), r));
       if (m.repeat) {
         std::string tmpl = id();
         if (auto st = templates.row({tmpl, org, pid, m.drug->term, m.drug->dmd, sre(m.start), end, m.drug->dose,
@@ -576,6 +630,20 @@ ImportConfig generator_import_config(const GeneratorOptions& o) {
   }
   q.questions.push_back({"", "", kFreeTextQuestion, "q5"});
   c.questionnaires.push_back(std::move(q));
+  // Local codes → shared ones: the complex-case alert (EMIS local code,
+  // SystmOne CTV3 Y-code and special note type) and the frailty notes.
+  const CodeMap complex{{}, kCareFlagSystem, "complex-case", kComplexCaseText};
+  for (CodeRef from : {CodeRef{local_code_system("emis", o.organisation), kComplexCase.read},
+                       CodeRef{local_code_system("systmone", o.organisation), kComplexCase.ctv3},
+                       CodeRef{kSpecialNoteTypeSystem, kNoteComplexCase.text}}) {
+    CodeMap m = complex;
+    m.from = std::move(from);
+    c.code_maps.push_back(std::move(m));
+  }
+  c.code_maps.push_back({{kSpecialNoteTypeSystem, kNoteModerateFrailty.text},
+                         systems::kSnomed, kModerateFrailty.snomed, kModerateFrailty.term});
+  c.code_maps.push_back({{kSpecialNoteTypeSystem, kNoteSevereFrailty.text},
+                         systems::kSnomed, kSevereFrailty.snomed, kSevereFrailty.term});
   return c;
 }
 

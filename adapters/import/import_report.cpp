@@ -68,6 +68,9 @@ std::string render_text(const ImportReport& r) {
   out += row_line("TOTAL", r.totals, "");
   out += "\nRemoved with a deleted patient: " + std::to_string(r.cascade_deleted) +
          "\nRemoved by bulk replacement:    " + std::to_string(r.bulk_deleted) +
+         "\nPartner write-backs echoed:     " + std::to_string(r.writeback_echoed) +
+         "\nInvalid resources, not written: " +
+         (r.validated ? std::to_string(r.invalid_resources) : std::string("not validated")) +
          "\nQuarantined rows:               " + std::to_string(r.quarantine_total) +
          "\nDuration:                       " + std::to_string(r.duration_ms) + " ms\n";
   for (const auto& f : r.unknown_files) out += "Ignored file: " + f + "\n";
@@ -111,6 +114,9 @@ std::string render_json(const ImportReport& r) {
   d.AddMember("totals", counts_json(r.totals, a), a);
   d.AddMember("cascadeDeleted", r.cascade_deleted, a);
   d.AddMember("bulkDeleted", r.bulk_deleted, a);
+  d.AddMember("writebackEchoed", r.writeback_echoed, a);
+  d.AddMember("validated", r.validated, a);
+  d.AddMember("invalidResources", r.invalid_resources, a);
   d.AddMember("quarantineTotal", r.quarantine_total, a);
   json::Value q(rapidjson::kArrayType);
   for (const auto& e : r.quarantine) {

@@ -40,6 +40,11 @@ struct ImportReport {
   OutcomeCounts totals;
   int64_t cascade_deleted = 0;  // resources removed because their patient was deleted
   int64_t bulk_deleted = 0;     // resources a bulk no longer contains
+  // Rows carrying this gateway's own write-back keys for partner resources it
+  // still holds (the practice echoing them back): accounted unchanged.
+  int64_t writeback_echoed = 0;
+  bool validated = false;          // resources were checked against the gateway profiles
+  int64_t invalid_resources = 0;   // resources not written: they failed validation (rows quarantined)
   int64_t quarantine_total = 0;
   std::vector<store::QuarantineEntry> quarantine;
   int64_t duration_ms = 0;

@@ -1,6 +1,7 @@
 #include "import/importer.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <set>
@@ -9,8 +10,10 @@
 
 #include "core/ids.hpp"
 #include "core/json.hpp"
+#include "core/systems.hpp"
 #include "emis/emis_mapper.hpp"
 #include "mapping/fhir_builder.hpp"
+#include "mapping/writeback_keys.hpp"
 #include "systmone/systmone_mapper.hpp"
 
 namespace fhirgw::adapters {
@@ -61,11 +64,43 @@ struct PendingParent {
   std::vector<PendingPart> parts;
 };
 
+// A partner's resource that this gateway exported to the practice: rows
+// whose key is its write-back key name it, not a resource of their own.
+struct WritebackTarget {
+  std::string type, id, author_org;
+};
+
+// Where in a parent resource a validation error lies: the index k of
+// "<Type>.<member>[k]..." (a part's element), or nullopt.
+std::optional<size_t> element_index(std::string_view expression, std::string_view type, std::string_view member) {
+  if (!expression.starts_with(type) || expression.size() <= type.size() || expression[type.size()] != '.') {
+    return std::nullopt;
+  }
+  expression.remove_prefix(type.size() + 1);
+  if (!expression.starts_with(member) || expression.size() <= member.size() || expression[member.size()] != '[') {
+    return std::nullopt;
+  }
+  expression.remove_prefix(member.size() + 1);
+  size_t k = 0;
+  auto [p, ec] = std::from_chars(expression.data(), expression.data() + expression.size(), k);
+  if (ec != std::errc() || p == expression.data() || p == expression.data() + expression.size() || *p != ']') {
+    return std::nullopt;
+  }
+  return k;
+}
+
 class Engine {
  public:
-  Engine(store::Transaction& tx, SourceMapper& mapper, ImportReport& report, const FileSet& set,
-         ProgressCallback progress)
-      : tx_(tx), mapper_(mapper), report_(report), set_(set), progress_(std::move(progress)) {}
+  Engine(store::Store& store, store::Transaction& tx, SourceMapper& mapper, ImportReport& report,
+         const FileSet& set, const ImportOptions& options)
+      : store_(store),
+        tx_(tx),
+        mapper_(mapper),
+        report_(report),
+        set_(set),
+        progress_(options.progress),
+        validator_(options.skip_validation ? nullptr : options.validator),
+        questionnaires_(options.questionnaires) {}
 
   Status run();
 
@@ -74,7 +109,9 @@ class Engine {
   Status scan_duplicates(const std::string& table);
   Status handle(const TableStep& step, size_t file_index, const csv::Row& row, RowAction action,
                 uint64_t position);
-  Status upsert(size_t file_index, const csv::Row& row, RowAction& action);
+  Status upsert(size_t file_index, const csv::Row& row, RowAction& action, const WritebackTarget* writeback);
+  Status index_writeback(const std::string& organisation);
+  const WritebackTarget* remap_writeback(RowAction& action);
   Status remove(size_t file_index, const csv::Row& row, const RowAction& action);
   Status flush_leftover_parts();
   Status bulk_replace();
@@ -82,14 +119,22 @@ class Engine {
   Status apply_parts(json::Document& doc, std::vector<PendingPart>& parts);
   Status account(size_t file_index, Outcome o);
   Status quarantine(size_t file_index, int64_t line, std::string column, std::string message, std::string raw);
+  // Validates a resource about to be written. Invalid: quarantines the row
+  // that made it (row may be null: a stored parent patched by parts) and its
+  // parts, and returns false.
+  Result<bool> valid_or_quarantined(const json::Document& doc, const std::string& type, const std::string& id,
+                                    size_t file_index, const csv::Row* row, const std::vector<PendingPart>& parts);
   Status tick();
   Result<std::optional<json::Document>> read_live(const std::string& type, const std::string& id);
 
+  store::Store& store_;
   store::Transaction& tx_;
   SourceMapper& mapper_;
   ImportReport& report_;
   const FileSet& set_;
   ProgressCallback progress_;
+  const validation::Validator* validator_;
+  const validation::QuestionnaireLookup* questionnaires_;
   size_t step_index_ = 0;
   int64_t rows_done_ = 0;
 
@@ -101,7 +146,42 @@ class Engine {
   std::map<std::string, PendingParent> pending_;  // "type/id" → parts (ordered: deterministic flush)
   std::set<std::string> organisations_;
   std::vector<bool> rejected_;
+  // Write-back keys of each organisation's partner writes (from its outbox):
+  // the id the mapper derives from such a key → the partner resource.
+  std::unordered_map<std::string, WritebackTarget> writeback_;
+  std::unordered_set<std::string> writeback_parents_;  // "type/id" of those partner resources
+  std::unordered_set<std::string> writeback_indexed_;  // organisations already indexed
 };
+
+Status Engine::index_writeback(const std::string& organisation) {
+  if (!writeback_indexed_.insert(organisation).second) return {};
+  // Read outside the import transaction: the outbox only grows, and an entry
+  // added meanwhile is for a resource this import cannot have exported rows of.
+  auto entries = store_.list_outbox(organisation, 0);
+  if (!entries) return entries.error();
+  std::string format(to_string(report_.format));
+  for (const auto& e : *entries) {
+    auto table = writeback_table(report_.format, e.type);
+    if (!table) continue;
+    std::string key = writeback_key(report_.format, organisation, e.type, e.id);
+    std::string mapped_id = derived_id(format, organisation, *table, key);
+    writeback_[mapped_id] = {e.type, e.id, e.author_org};
+    writeback_parents_.insert(e.type + "/" + e.id);
+  }
+  return {};
+}
+
+const WritebackTarget* Engine::remap_writeback(RowAction& action) {
+  if (writeback_.empty() || action.id.empty()) return nullptr;
+  auto it = writeback_.find(action.id);
+  if (it == writeback_.end()) return nullptr;
+  const auto& t = it->second;
+  bool same_type = action.type == t.type ||
+                   std::find(action.remove_types.begin(), action.remove_types.end(), t.type) != action.remove_types.end();
+  if (!same_type) return nullptr;
+  action.id = t.id;
+  return &t;
+}
 
 Status Engine::tick() {
   if (progress_ && rows_done_ % 1000 == 0) {
@@ -134,6 +214,62 @@ Status Engine::quarantine(size_t file_index, int64_t line, std::string column, s
   ++report_.quarantine_total;
   if (report_.quarantine.size() < ImportReport::kQuarantineCap) report_.quarantine.push_back(std::move(e));
   return account(file_index, Outcome::quarantined);
+}
+
+Result<bool> Engine::valid_or_quarantined(const json::Document& doc, const std::string& type, const std::string& id,
+                                          size_t fi, const csv::Row* row, const std::vector<PendingPart>& parts) {
+  if (!validator_) return true;
+  auto issues = validator_->validate(doc, {}, questionnaires_);
+  std::vector<const Issue*> errors;
+  for (const auto& i : issues) {
+    if (i.severity == Severity::error || i.severity == Severity::fatal) errors.push_back(&i);
+  }
+  if (errors.empty()) return true;
+  ++report_.invalid_resources;
+
+  // One message for every row that made the resource: each error's element
+  // path and diagnostics (the first few; the count says how many in all).
+  constexpr size_t kListed = 5;
+  std::string message = type + "/" + id + " fails its profile: ";
+  for (size_t k = 0; k < errors.size() && k < kListed; ++k) {
+    if (k) message += "; ";
+    message += (errors[k]->expression.empty() ? type : errors[k]->expression) + ": " + errors[k]->diagnostics;
+  }
+  if (errors.size() > kListed) message += "; and " + std::to_string(errors.size() - kListed) + " more";
+
+  // Which row each error belongs to: a part's element (by its id) or the row itself.
+  const char* member = part_member_for_type(type);
+  auto owner = [&](const Issue& e) -> std::optional<size_t> {
+    if (!member || parts.empty()) return std::nullopt;
+    auto k = element_index(e.expression, type, member);
+    const auto* arr = json::get(doc, member);
+    if (!k || !arr || !arr->IsArray() || *k >= arr->Size()) return std::nullopt;
+    auto element_id = json::get_string((*arr)[static_cast<rapidjson::SizeType>(*k)], "id");
+    for (size_t p = 0; p < parts.size(); ++p) {
+      if (element_id && parts[p].part.element_id == *element_id) return p;
+    }
+    return std::nullopt;
+  };
+  auto column_of = [&](std::optional<size_t> part, const std::string& table) {
+    for (const auto* e : errors) {
+      if (owner(*e) == part) return mapper_.column_for(table, e->expression);
+    }
+    return std::string();
+  };
+  if (row) {
+    if (auto st = quarantine(fi, row->line, column_of(std::nullopt, set_.files[fi].table), message, row->raw); !st) {
+      return st.error();
+    }
+  }
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const auto& part = parts[p];
+    if (auto st = quarantine(part.file_index, part.line, column_of(p, set_.files[part.file_index].table), message,
+                             part.raw);
+        !st) {
+      return st.error();
+    }
+  }
+  return false;
 }
 
 Result<std::optional<json::Document>> Engine::read_live(const std::string& type, const std::string& id) {
@@ -270,7 +406,15 @@ Status Engine::handle(const TableStep& step, size_t fi, const csv::Row& row, Row
       return account(fi, Outcome::unchanged);
     }
   }
-  if (!action.organisation.empty()) organisations_.insert(action.organisation);
+  if (!action.organisation.empty()) {
+    organisations_.insert(action.organisation);
+    if (auto st = index_writeback(action.organisation); !st) return st;
+  }
+  const WritebackTarget* writeback = nullptr;
+  if (action.kind == RowAction::Kind::upsert || action.kind == RowAction::Kind::part ||
+      action.kind == RowAction::Kind::remove) {
+    writeback = remap_writeback(action);
+  }
   const char* patient_column = report_.format == Format::emis ? "PatientGuid" : "IDPatient";
   switch (action.kind) {
     case RowAction::Kind::pass_over:
@@ -290,7 +434,7 @@ Status Engine::handle(const TableStep& step, size_t fi, const csv::Row& row, Row
                             row.raw);
         }
       }
-      if (action.kind == RowAction::Kind::upsert) return upsert(fi, row, action);
+      if (action.kind == RowAction::Kind::upsert) return upsert(fi, row, action, writeback);
       {
         auto& parent = pending_[action.type + "/" + action.id];
         parent.type = action.type;
@@ -366,7 +510,7 @@ Status Engine::apply_parts(json::Document& doc, std::vector<PendingPart>& parts)
   return {};
 }
 
-Status Engine::upsert(size_t fi, const csv::Row& row, RowAction& action) {
+Status Engine::upsert(size_t fi, const csv::Row& row, RowAction& action, const WritebackTarget* writeback) {
   auto doc = json::parse(action.json);
   if (!doc) return Error::internal("mapper produced invalid JSON: " + doc.error().message());
   std::string pkey = action.type + "/" + action.id;
@@ -374,6 +518,31 @@ Status Engine::upsert(size_t fi, const csv::Row& row, RowAction& action) {
   if (auto it = pending_.find(pkey); it != pending_.end()) {
     parts = std::move(it->second.parts);
     pending_.erase(it);
+  }
+  if (writeback) {
+    auto stored = tx_.read(action.type, action.id);
+    if (!stored) return stored.error();
+    if (stored->has_value()) {
+      // The practice echoing back what this gateway exported: the partner's
+      // own version stands (a deleted one is not brought back).
+      touched_.insert(hash_of(pkey));
+      report_.writeback_echoed += 1 + static_cast<int64_t>(parts.size());
+      if (auto st = account(fi, Outcome::unchanged); !st) return st;
+      for (const auto& p : parts) {
+        if (auto st = account(p.file_index, Outcome::unchanged); !st) return st;
+      }
+      return {};
+    }
+    // Unknown to this store (e.g. restored from an older backup): recreate it
+    // under the partner's id and authorship.
+    auto& a = doc->GetAllocator();
+    json::set_string(*doc, "id", action.id, a);
+    if (!writeback->author_org.empty()) {
+      json::Value tag(rapidjson::kObjectType);
+      tag.AddMember("system", json::make_string(systems::kAuthorOrg, a), a);
+      tag.AddMember("code", json::make_string(writeback->author_org, a), a);
+      (*doc)["meta"]["tag"].PushBack(tag, a);
+    }
   }
   if (const char* member = part_member_for_type(action.type)) {
     // A delta row is the parent's full image but not its children's: keep the
@@ -389,6 +558,13 @@ Status Engine::upsert(size_t fi, const csv::Row& row, RowAction& action) {
       }
     }
     if (auto st = apply_parts(*doc, parts); !st) return st;
+  }
+  auto valid = valid_or_quarantined(*doc, action.type, action.id, fi, &row, parts);
+  if (!valid) return valid.error();
+  if (!*valid) {
+    // Not written; a version already stored is kept, not bulk-deleted.
+    touched_.insert(hash_of(pkey));
+    return {};
   }
   store::Write w;
   w.kind = store::WriteKind::update;
@@ -453,8 +629,19 @@ Status Engine::flush_leftover_parts() {
       }
       continue;
     }
+    if (writeback_parents_.count(key)) {
+      // Children of a partner's resource echoed back: the partner's version stands.
+      for (const auto& p : parent.parts) {
+        ++report_.writeback_echoed;
+        if (auto st = account(p.file_index, Outcome::unchanged); !st) return st;
+      }
+      continue;
+    }
     auto& doc = **stored;
     if (auto st = apply_parts(doc, parent.parts); !st) return st;
+    auto valid = valid_or_quarantined(doc, parent.type, parent.id, 0, nullptr, parent.parts);
+    if (!valid) return valid.error();
+    if (!*valid) continue;
     store::Write w;
     w.kind = store::WriteKind::update;
     w.type = parent.type;
@@ -491,6 +678,10 @@ Status Engine::bulk_replace() {
     if (!keys) return keys.error();
     for (const auto& k : *keys) {
       if (!types.count(k.type) || touched_.count(hash_of(k.type + "/" + k.id))) continue;
+      // A partner's write is not something the practice's extract replaced.
+      auto rec = tx_.read(k.type, k.id);
+      if (!rec) return rec.error();
+      if (rec->has_value() && !(*rec)->author_org.empty()) continue;
       store::Write w{store::WriteKind::remove, k.type, k.id, "", std::nullopt};
       if (auto r = tx_.put(w); !r) return r.error();
       ++report_.bulk_deleted;
@@ -502,7 +693,10 @@ Status Engine::bulk_replace() {
 }  // namespace
 
 Result<ImportReport> import_file_set(store::Store& store, Format format, const std::filesystem::path& dir,
-                                     const ImportConfig& config, ProgressCallback progress) {
+                                     const ImportConfig& config, const ImportOptions& options) {
+  if (!options.validator && !options.skip_validation) {
+    return Error::invalid("import needs a profile validator (or skip_validation set explicitly)");
+  }
   auto started = std::chrono::steady_clock::now();
   auto mapper = make_mapper(format, config);
   auto set = mapper->discover(dir);
@@ -513,9 +707,10 @@ Result<ImportReport> import_file_set(store::Store& store, Format format, const s
   report.directory = dir.string();
   report.bulk = set->bulk;
   report.unknown_files = set->unknown;
+  report.validated = !options.skip_validation && options.validator;
   auto tx = store.begin();
   if (!tx) return tx.error();
-  Engine engine(**tx, *mapper, report, *set, std::move(progress));
+  Engine engine(store, **tx, *mapper, report, *set, options);
   if (auto st = engine.run(); !st) return st.error();  // the transaction rolls back
   if (auto st = (*tx)->commit(); !st) return st.error();
   report.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -21,6 +21,22 @@
 //  - Lookup rows and source rows that do not become a resource (an
 //    observation that is neither consent nor questionnaire) are `unchanged` (*).
 //  - Child rows are accounted with the outcome of their parent's write (*).
+//  - Write-back keys (*): a row whose key is one this gateway minted for a
+//    partner's write (writeback_keys.hpp; the outbox of the row's
+//    organisation lists those writes) names that partner resource, not a new
+//    one: the practice echoing back what it was sent. If the resource is in
+//    the store (live or deleted) the row, and its child rows, are accounted
+//    unchanged (counted in writeback_echoed): the partner's version stands.
+//    If the store has never had it (restored from an older backup), it is
+//    created under the partner's id with its author-organisation tag. A
+//    delete row for such a key removes it (the practice deleted the record).
+//  - Bulk replacement never removes a partner's write (author-organisation
+//    tag): the practice's extract was not its source (*).
+//  - Every resource is validated against its type's gateway profile just
+//    before it is written. One with errors is not written: its row and every
+//    child row that contributed to it are quarantined with the element path
+//    and message of each error (*). A previously stored version stays (a bulk
+//    does not delete it) until a valid image arrives (*).
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -30,6 +46,7 @@
 #include "mapping/import_config.hpp"
 #include "mapping/source_mapper.hpp"
 #include "store/store.hpp"
+#include "validation/validator.hpp"
 
 namespace fhirgw::adapters {
 
@@ -44,7 +61,21 @@ using ProgressCallback = std::function<bool(const ImportProgress&)>;
 
 std::unique_ptr<SourceMapper> make_mapper(Format format, const ImportConfig& config);
 
+struct ImportOptions {
+  // Checks every resource before it is written (load it once per process
+  // and share it: Validator::validate is thread-safe). Required unless
+  // skip_validation says otherwise.
+  const validation::Validator* validator = nullptr;
+  // Where QuestionnaireResponses find their Questionnaire (e.g. the store);
+  // nullptr = the ones shipped in fhir-profiles/questionnaires.
+  const validation::QuestionnaireLookup* questionnaires = nullptr;
+  // Explicit opt-out, for callers that test the engine alone. An import
+  // without a validator and without this flag is refused.
+  bool skip_validation = false;
+  ProgressCallback progress;
+};
+
 Result<ImportReport> import_file_set(store::Store& store, Format format, const std::filesystem::path& dir,
-                                     const ImportConfig& config, ProgressCallback progress = {});
+                                     const ImportConfig& config, const ImportOptions& options);
 
 }  // namespace fhirgw::adapters

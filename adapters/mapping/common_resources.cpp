@@ -1,5 +1,6 @@
 #include "mapping/common_resources.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -72,6 +73,18 @@ std::string build_answer_item(const AnswerInput& in) {
     d.AddMember("answer", answers, a);
   }
   return json::to_string(d);
+}
+
+void add_mapped_codings(const ImportConfig& config, std::vector<Coding>& codings) {
+  if (config.code_maps.empty()) return;
+  size_t source_count = codings.size();
+  for (size_t i = 0; i < source_count; ++i) {
+    for (const auto* m : config.code_maps_for(codings[i].system, codings[i].code)) {
+      bool present = std::any_of(codings.begin(), codings.end(),
+                                 [&](const Coding& c) { return c.system == m->system && c.code == m->code; });
+      if (!present) codings.push_back({m->system, m->code, m->display});
+    }
+  }
 }
 
 std::optional<double> parse_decimal(std::string_view s) {

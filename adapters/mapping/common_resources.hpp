@@ -41,6 +41,10 @@ struct AnswerInput {
 };
 std::string build_answer_item(const AnswerInput& in);
 
+// Appends, after the source codings, the shared codings config.code_maps
+// gives for any of them (each at most once; local codings are kept).
+void add_mapped_codings(const ImportConfig& config, std::vector<Coding>& codings);
+
 // "12.5" → 12.5; nullopt for anything that is not a plain decimal.
 std::optional<double> parse_decimal(std::string_view s);
 // true|false|TRUE|FALSE (any case); nullopt otherwise.

@@ -30,10 +30,15 @@ ResourceDoc::ResourceDoc(std::string_view type, const SourceKey& source, bool co
   meta.AddMember("tag", tags, a);
   doc_.AddMember("meta", meta, a);
 
-  json::Value identifiers(rapidjson::kArrayType);
   json::Value id(rapidjson::kObjectType);
   id.AddMember("system", str(source.identifier_system(), a), a);
   id.AddMember("value", str(source.key, a), a);
+  if (type == "QuestionnaireResponse") {
+    // R4 gives QuestionnaireResponse a single identifier, not a list.
+    doc_.AddMember("identifier", id, a);
+    return;
+  }
+  json::Value identifiers(rapidjson::kArrayType);
   identifiers.PushBack(id, a);
   doc_.AddMember("identifier", identifiers, a);
 }
@@ -45,7 +50,8 @@ void ResourceDoc::add_string(std::string_view key, std::string_view s) {
 }
 
 void ResourceDoc::add_identifier(json::Value identifier) {
-  doc_["identifier"].PushBack(identifier, alloc());
+  auto& ids = doc_["identifier"];
+  if (ids.IsArray()) ids.PushBack(identifier, alloc());
 }
 
 json::Value coding(const Coding& c, json::Allocator& a) {

@@ -23,7 +23,8 @@ class ResourceDoc {
   json::Value& root() { return doc_; }
   void add(std::string_view key, json::Value v);
   void add_string(std::string_view key, std::string_view s);
-  // Appends to the identifier array created by the constructor.
+  // Appends to the identifier array created by the constructor (not for a
+  // QuestionnaireResponse, whose single identifier is the source key).
   void add_identifier(json::Value identifier);
   std::string text() const { return json::to_string(doc_); }
 

@@ -57,6 +57,14 @@ bool ImportConfig::is_question_code(std::string_view system, std::string_view co
   return false;
 }
 
+std::vector<const CodeMap*> ImportConfig::code_maps_for(std::string_view system, std::string_view code) const {
+  std::vector<const CodeMap*> out;
+  for (const auto& m : code_maps) {
+    if (m.from.system == system && m.from.code == code) out.push_back(&m);
+  }
+  return out;
+}
+
 std::optional<std::string> link_id_for_code(const QuestionnaireMap& q, std::string_view system,
                                             std::string_view code) {
   for (const auto& l : q.questions) {
@@ -142,6 +150,22 @@ Result<ImportConfig> load_import_config(const YAML::Node& node) {
           }
         }
         cfg.questionnaires.push_back(std::move(m));
+      }
+    }
+    if (auto maps = node["code_maps"]) {
+      if (!maps.IsSequence()) return Error::invalid("code_maps must be a list" + where(maps), "code_maps");
+      for (const auto& m : maps) {
+        auto from = m.IsMap() ? m["from"] : YAML::Node();
+        auto to = m.IsMap() ? m["to"] : YAML::Node();
+        auto text = [](const YAML::Node& n, const char* key) {
+          return n && n.IsMap() && n[key] ? n[key].as<std::string>() : std::string();
+        };
+        CodeMap c{{text(from, "system"), text(from, "code")}, text(to, "system"), text(to, "code"), text(to, "display")};
+        if (c.from.system.empty() || c.from.code.empty() || c.system.empty() || c.code.empty()) {
+          return Error::invalid("code_maps: each entry needs from: {system, code} and to: {system, code}" + where(m),
+                                "code_maps");
+        }
+        cfg.code_maps.push_back(std::move(c));
       }
     }
   } catch (const YAML::Exception& e) {

@@ -38,6 +38,15 @@ struct QuestionnaireMap {
 
 enum class ConsentKind { permit, deny };
 
+// A practice's local code and the shared code it means. The mappers keep the
+// local coding and add the shared one next to it (e.g. an EMIS local alert
+// code → the gateway's care-flag "complex-case", an EMIS local drug code →
+// its dm+d product).
+struct CodeMap {
+  CodeRef from;                            // local system + code
+  std::string system, code, display;       // the shared coding added
+};
+
 struct ImportConfig {
   // Source organisation id (EMIS OrganisationGuid, SystmOne
   // IDOrganisationVisibleTo) → ODS code. Unmapped ids are used as they are.
@@ -48,6 +57,7 @@ struct ImportConfig {
   std::vector<CodeRef> consent_permit_codes;
   std::vector<CodeRef> consent_deny_codes;
   std::vector<QuestionnaireMap> questionnaires;
+  std::vector<CodeMap> code_maps;
 
   std::string organisation_code(std::string_view source_id) const;
   // The controller for a row that names no organisation: default_organisation,
@@ -60,6 +70,8 @@ struct ImportConfig {
   const QuestionnaireMap* questionnaire_by_name(std::string_view name) const;
   // True when (system, code) is a question of any configured questionnaire.
   bool is_question_code(std::string_view system, std::string_view code) const;
+  // The shared codes a local (system, code) maps to (none when unmapped).
+  std::vector<const CodeMap*> code_maps_for(std::string_view system, std::string_view code) const;
 };
 
 // linkId for a coded answer / a free-text question; nullopt when the
@@ -75,6 +87,7 @@ std::optional<std::string> link_id_for_question(const QuestionnaireMap& q,
 //   consent_codes: {permit: [{system, code}], deny: [{system, code}]}
 //   questionnaires: [{url, header: {system, code}, systmone_name,
 //                     items: [{system, code, question, linkId}]}]
+//   code_maps: [{from: {system, code}, to: {system, code, display}}]
 Result<ImportConfig> load_import_config(const YAML::Node& node);
 
 }  // namespace fhirgw::adapters

@@ -16,4 +16,23 @@ Status check_columns(const csv::Reader& reader, const TableSchema& schema) {
   return {};
 }
 
+std::string SourceMapper::column_for(std::string_view, std::string_view) const { return {}; }
+
+std::string column_by_rules(const std::vector<ColumnRule>& rules, std::string_view table,
+                            std::string_view element_path) {
+  const ColumnRule* best = nullptr;
+  for (const auto& r : rules) {
+    if (r.table != table || !element_path.starts_with(r.path_prefix)) continue;
+    // "Flag.code" must not claim "Flag.codeX": the prefix ends an element name,
+    // or a choice type's stem ("medication" of "medicationCodeableConcept").
+    if (element_path.size() > r.path_prefix.size()) {
+      char next = element_path[r.path_prefix.size()];
+      bool boundary = next == '.' || next == '[' || (next >= 'A' && next <= 'Z');
+      if (!boundary) continue;
+    }
+    if (!best || r.path_prefix.size() > best->path_prefix.size()) best = &r;
+  }
+  return best ? std::string(best->column) : std::string();
+}
+
 }  // namespace fhirgw::adapters

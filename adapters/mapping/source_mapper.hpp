@@ -132,7 +132,20 @@ class SourceMapper {
   virtual const std::vector<TableStep>& plan() const = 0;
   virtual const TableSchema* schema(std::string_view table) const = 0;
   virtual RowAction map_row(const TableStep& step, const RowView& row) = 0;
+  // The source column an element (a FHIRPath such as "Flag.period.start") of
+  // a resource built from a row of `table` comes from; "" when no single
+  // column does. Pins validation errors to a column in the quarantine.
+  virtual std::string column_for(std::string_view table, std::string_view element_path) const;
 };
+
+// One (table, element path prefix) → column rule for column_for.
+struct ColumnRule {
+  std::string_view table, path_prefix, column;
+};
+// The column of the longest rule whose table matches and whose prefix starts
+// the path at an element boundary; "" if none.
+std::string column_by_rules(const std::vector<ColumnRule>& rules, std::string_view table,
+                            std::string_view element_path);
 
 // Checks the schema's required columns against a reader's header: an error
 // naming the file and the first missing column.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/systems.hpp"
+#include "mapping/categories.hpp"
 #include "mapping/common_resources.hpp"
 #include "mapping/source_dates.hpp"
 
@@ -191,7 +192,48 @@ std::vector<Coding> SystmOneMapper::codings(const RowView& row, const std::strin
     bool local = c->front() == 'Y';
     out.push_back({local ? local_code_system(kFormat, org) : systems::kCtv3, std::string(*c), row.str("CTV3Text")});
   }
+  add_mapped_codings(config_, out);
   return out;
+}
+
+std::string SystmOneMapper::column_for(std::string_view table, std::string_view path) const {
+  static const std::vector<ColumnRule> kRules = {
+      {"SRPatient", "Patient.identifier", "NHSNumber"},
+      {"SRPatient", "Patient.name", "Surname"},
+      {"SRPatient", "Patient.gender", "Gender"},
+      {"SRPatient", "Patient.birthDate", "DateBirth"},
+      {"SRPatient", "Patient.deceased", "DateDeath"},
+      {"SRPatient", "Patient.telecom", "EmailAddress"},
+      {"SRCode", "Consent.dateTime", "DateEvent"},
+      {"SRCode", "Consent.category", "CTV3Code"},
+      {"SRCode", "QuestionnaireResponse.item", "CTV3Code"},
+      {"SRCode", "QuestionnaireResponse.item.answer.valueQuantity", "NumericValue"},
+      {"SRSpecialNotes", "Flag.category", "Type"},
+      {"SRSpecialNotes", "Flag.code", "Note"},
+      {"SRSpecialNotes", "Flag.period", "DateStart"},
+      {"SRCarePlan", "CarePlan.category", "CarePlanCategory"},
+      {"SRCarePlan", "CarePlan.title", "NameOfCarePlanUsed"},
+      {"SRCarePlan", "CarePlan.period", "DateStart"},
+      {"SRCarePlan", "CarePlan.description", "Aim"},
+      {"SRCarePlanItem", "CarePlan.activity", "Instruction"},
+      {"SRCarePlanItem", "CarePlan.activity.detail.scheduledPeriod", "DateAdded"},
+      {"SRAnsweredQuestionnaire", "QuestionnaireResponse.questionnaire", "IDQuestionnaire"},
+      {"SRAnsweredQuestionnaire", "QuestionnaireResponse.authored", "DateEvent"},
+      {"SRFreeText", "QuestionnaireResponse.item", "FreeText"},
+      {"SRFreeText", "QuestionnaireResponse.item.linkId", "Question"},
+      {"SRRepeatTemplate", "MedicationStatement.medication", "IDMultiLexDMD"},
+      {"SRRepeatTemplate", "MedicationStatement.effective", "DateMedicationTemplateStart"},
+      {"SRRepeatTemplate", "MedicationStatement.dosage", "MedicationDosage"},
+      {"SRPrimaryCareMedication", "MedicationStatement.medication", "IDMultiLexDMD"},
+      {"SRPrimaryCareMedication", "MedicationStatement.effective", "DateMedicationStart"},
+      {"SRPrimaryCareMedication", "MedicationStatement.dosage", "MedicationDosage"},
+      {"SRPrimaryCareMedication", "MedicationStatement.extension", "DateMedicationStart"},
+  };
+  std::string normalised(path);
+  for (size_t open = normalised.find('['); open != std::string::npos; open = normalised.find('[')) {
+    normalised.erase(open, normalised.find(']', open) - open + 1);
+  }
+  return column_by_rules(kRules, table, normalised);
 }
 
 RowAction SystmOneMapper::map_row(const TableStep& step, const RowView& row) {
@@ -372,16 +414,25 @@ RowAction SystmOneMapper::special_note(const RowView& row) {
   }
   auto type = row.str("Type");
   auto mapped = mappings_.find(type);
-  std::string category = mapped != mappings_.end() ? mapped->second : (type.empty() ? "" : "SRMapping " + type);
+  std::string type_text = mapped != mappings_.end() ? mapped->second : std::string();
+  // The note type is both the flag's kind (category) and, by its SRMapping
+  // text, a code that code_maps can give a shared meaning ("Complex case" →
+  // care-flag complex-case).
+  std::vector<Coding> code;
+  if (!type_text.empty()) {
+    code.push_back({kSpecialNoteTypeSystem, type_text, type_text});
+    add_mapped_codings(config_, code);
+  }
+  std::string category_text = !type_text.empty() ? type_text : (type.empty() ? "" : "SRMapping " + type);
   ResourceDoc r("Flag", c.source, false);
   auto& a = r.alloc();
   r.add_string("status", expired.empty() ? "active" : "inactive");
-  if (!category.empty()) {
+  {
     json::Value cats(rapidjson::kArrayType);
-    cats.PushBack(codeable_concept({}, category, a), a);
+    cats.PushBack(codeable_concept({flag_category(type_text)}, category_text, a), a);
     r.add("category", std::move(cats));
   }
-  r.add("code", codeable_concept({}, row.str("Note"), a));
+  r.add("code", codeable_concept(code, row.str("Note"), a));
   r.add("subject", reference("Patient", c.patient, a));
   if (!start_date.empty() || !expired.empty()) r.add("period", period(start_date, expired, a));
   r.add("author", organisation_reference(c.source.organisation, a));
@@ -404,12 +455,15 @@ RowAction SystmOneMapper::care_plan(const RowView& row) {
   auto& a = r.alloc();
   r.add_string("status", end_date.empty() ? "active" : "completed");
   r.add_string("intent", "plan");
-  if (auto cat = row.get("CarePlanCategory")) {
+  auto source_category = row.str("CarePlanCategory");
+  std::string title = row.str("NameOfCarePlanUsed");
+  if (title.empty()) title = source_category.empty() ? "Care plan" : source_category + " care plan";
+  {
     json::Value cats(rapidjson::kArrayType);
-    cats.PushBack(codeable_concept({}, *cat, a), a);
+    cats.PushBack(codeable_concept({care_plan_category(title + " " + source_category)}, source_category, a), a);
     r.add("category", std::move(cats));
   }
-  if (auto t = row.get("NameOfCarePlanUsed")) r.add_string("title", *t);
+  r.add_string("title", title);
   if (auto aim = row.get("Aim")) r.add_string("description", *aim);
   r.add("subject", reference("Patient", c.patient, a));
   if (!start_date.empty() || !end_date.empty()) r.add("period", period(start_date, end_date, a));
@@ -473,10 +527,16 @@ RowAction SystmOneMapper::answered_questionnaire(const RowView& row) {
   std::string canonical;
   auto info = questionnaires_.find(qid);
   if (info != questionnaires_.end()) {
+    // The configured canonical is the gateway's Questionnaire, whatever the
+    // practice's local version number of its template.
     if (const auto* m = config_.questionnaire_by_name(info->second.name)) canonical = m->canonical;
   }
-  if (canonical.empty()) canonical = std::string(systems::kBase) + "/Questionnaire/systmone/" + *org + "/" + qid;
-  if (info != questionnaires_.end() && !info->second.version.empty()) canonical += "|" + info->second.version;
+  if (canonical.empty()) {
+    // Unconfigured: a canonical naming the practice's questionnaire (and its
+    // version), which the validator will not know, so the rows are quarantined.
+    canonical = std::string(systems::kBase) + "/Questionnaire/systmone/" + *org + "/" + qid;
+    if (info != questionnaires_.end() && !info->second.version.empty()) canonical += "|" + info->second.version;
+  }
   auto a = start(c, RowAction::Kind::upsert, "QuestionnaireResponse");
   a.json = build_questionnaire_response(c.source, false, {canonical, c.patient, when});
   return a;

@@ -24,6 +24,7 @@ class SystmOneMapper : public SourceMapper {
   const std::vector<TableStep>& plan() const override;
   const TableSchema* schema(std::string_view table) const override;
   RowAction map_row(const TableStep& step, const RowView& row) override;
+  std::string column_for(std::string_view table, std::string_view element_path) const override;
 
  private:
   struct QuestionnaireInfo {

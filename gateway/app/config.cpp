@@ -106,6 +106,8 @@ Result<GatewayConfig> load_config(const std::filesystem::path& file) {
           else if (tk == "io_threads") c.server.io_threads = n;
           else if (tk == "worker_threads") c.worker_threads = n;
           else if (tk == "worker_queue") c.worker_queue = n;
+          else if (tk == "client_rate_per_second") c.client_rate_per_second = static_cast<double>(n);
+          else if (tk == "client_rate_burst") c.client_rate_burst = static_cast<double>(n);
           else return at(t.first, "unknown limit '" + tk + "'");
         }
       } else {

@@ -16,6 +16,8 @@ struct GatewayConfig {
   std::string cursor_key_file;     // shared by replicas; generated beside the store if absent
   size_t worker_threads = 4;
   size_t worker_queue = 256;
+  double client_rate_per_second = 50;  // per-client request rate (429 beyond), sustained
+  double client_rate_burst = 200;      // and burst
   std::string policy_file;         // IG policy (YAML)
   std::string clients_file;        // client registrations (YAML)
   std::string signing_key_file;    // gateway token signing key (PEM)

@@ -117,12 +117,43 @@ policy::ResourceFacts GatewayAccess::facts_of(const store::Record& rec) {
   return f;
 }
 
+// FHIRGW_BENCH_NO_ENFORCEMENT exists only in the benchmark build
+// (tests/bench/run-governance-bench.sh): authentication stays, while policy
+// and audit are skipped, so their cost can be measured. CMake refuses to
+// install or test a binary built with it.
+#ifdef FHIRGW_BENCH_NO_ENFORCEMENT
+search::Visibility GatewayAccess::visibility(const Caller&, const std::string&, model::Interaction) {
+  return search::Visibility::everything();
+}
+rest::AccessDecision GatewayAccess::check_read(const Caller&, model::Interaction, const store::Record&) {
+  return {true, {}, "bench", "bench", "enforcement off (benchmark build)"};
+}
+#else
 search::Visibility GatewayAccess::visibility(const Caller& caller, const std::string& type,
                                              model::Interaction interaction) {
   auto snap = governance_.current();
   if (!snap.ok()) return search::Visibility::nothing();  // fail closed
   const auto& s = **snap;
-  return policy::narrow(*s.policy, *s.consents, engine_request(caller, type, interaction), *s.patients);
+  policy::Request request = engine_request(caller, type, interaction);
+  std::string key = caller.organisation + '\n' + to_string(caller.kind) + '\n' + request.purpose + '\n' + type + '\n' +
+                    std::string(model::to_string(interaction)) + '\n' + (request.scope_allows ? "1" : "0") + '\n' +
+                    std::to_string(request.now_ms / 86'400'000);
+  for (const auto& r : caller.roles) key += '\n' + r;
+  {
+    std::lock_guard lock(narrow_mu_);
+    if (narrow_snapshot_ != snap->get()) {
+      narrow_cache_.clear();
+      narrow_snapshot_ = snap->get();
+    }
+    if (auto it = narrow_cache_.find(key); it != narrow_cache_.end()) return it->second;
+  }
+  search::Visibility v = policy::narrow(*s.policy, *s.consents, request, *s.patients);
+  std::lock_guard lock(narrow_mu_);
+  if (narrow_snapshot_ == snap->get()) {
+    if (narrow_cache_.size() >= 1000) narrow_cache_.clear();
+    narrow_cache_.emplace(std::move(key), v);
+  }
+  return v;
 }
 
 rest::AccessDecision GatewayAccess::check_read(const Caller& caller, model::Interaction interaction,
@@ -136,6 +167,7 @@ rest::AccessDecision GatewayAccess::check_read(const Caller& caller, model::Inte
   return to_access(policy::decide(*s.policy, *s.consents, engine_request(caller, record.type, interaction), facts,
                                   patient));
 }
+#endif
 
 rest::AccessDecision GatewayAccess::check_write(const Caller& caller, model::Interaction interaction,
                                                 const std::string& type, const json::Value& resource,
@@ -185,6 +217,14 @@ void GatewayAccess::stamp_write(const Caller& caller, json::Value& resource, jso
 
 bool GatewayAccess::queues_write_back(const Caller& caller) const { return caller.has_role("partner"); }
 
+#ifdef FHIRGW_BENCH_NO_ENFORCEMENT
+Status GatewayAccess::audit(const rest::AuditRecord&) { return {}; }
+void GatewayAccess::audit_async(const rest::AuditRecord&, std::function<void(Status)> done) { done({}); }
+#else
 Status GatewayAccess::audit(const rest::AuditRecord& record) { return trail_.record(record); }
+void GatewayAccess::audit_async(const rest::AuditRecord& record, std::function<void(Status)> done) {
+  trail_.submit(record, std::move(done));
+}
+#endif
 
 }  // namespace fhirgw::app

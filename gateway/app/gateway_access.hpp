@@ -4,6 +4,8 @@
 // write (gateway/policy, on the live GovernanceState), and the audit trail
 // records every request durably (gateway/audit).
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "app/governance_state.hpp"
 #include "audit/audit_trail.hpp"
@@ -34,6 +36,7 @@ class GatewayAccess : public rest::AccessControl {
                    const store::Record* current) override;
   bool queues_write_back(const Caller& caller) const override;
   Status audit(const rest::AuditRecord& record) override;
+  void audit_async(const rest::AuditRecord& record, std::function<void(Status)> done) override;
 
   // For explain: the request the engine would see for this caller.
   policy::Request engine_request(const Caller& caller, const std::string& type,
@@ -42,6 +45,13 @@ class GatewayAccess : public rest::AccessControl {
 
  private:
   std::shared_ptr<auth::TokenService> tokens_;
+
+  // narrow() looks at every patient; its result depends only on the
+  // governance snapshot, the caller's organisation, roles and scopes, the
+  // purpose, the type and interaction, and the day. Cached per snapshot.
+  std::mutex narrow_mu_;
+  const GovernanceSnapshot* narrow_snapshot_ = nullptr;
+  std::unordered_map<std::string, search::Visibility> narrow_cache_;
   auth::RateLimiter& limiter_;
   GovernanceState& governance_;
   audit::AuditTrail& trail_;

@@ -8,6 +8,8 @@
 
 #include "app/gateway_access.hpp"
 #include "app/governance_state.hpp"
+#include "app/import_jobs.hpp"
+#include "app/inbox_watcher.hpp"
 #include "app/profiles.hpp"
 #include "audit/audit_trail.hpp"
 #include "auth/jti_cache.hpp"
@@ -102,8 +104,8 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
     rt->governance_ = std::make_unique<GovernanceState>(*rt->store_);
     rt->governance_->set_policy(std::move(policy).value());
     if (auto s = rt->governance_->load(); !s.ok()) return std::move(s).error();
-    // 50 requests/s sustained, bursts of 200, per client.
-    rt->limiter_ = std::make_unique<auth::RateLimiter>(auth::RateLimiter::Limit{50.0, 200.0});
+    rt->limiter_ = std::make_unique<auth::RateLimiter>(
+        auth::RateLimiter::Limit{config.client_rate_per_second, config.client_rate_burst});
     auto access = std::make_unique<GatewayAccess>(*rt->limiter_, *rt->governance_, *rt->trail_);
     rt->gateway_access_ = access.get();
     rt->access_ = std::move(access);
@@ -121,6 +123,7 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
   rt->metrics_.add_gauge("fhirgw_store_workers_busy", "Store workers busy.",
                          [pool] { return static_cast<double>(pool->busy()); });
   if (rt->gateway_access_) rt->register_governance_endpoints();
+  if (auto s = rt->start_import_services(); !s.ok()) return std::move(s).error();
   return rt;
 }
 
@@ -145,7 +148,14 @@ Status GatewayRuntime::set_base_url(const std::string& url) {
   return {};
 }
 
-void GatewayRuntime::start_background() {}
+void GatewayRuntime::start_background() {
+  if (config_.inbox_dir.empty() || inbox_) return;
+  inbox_ = std::make_unique<InboxWatcher>(config_.inbox_dir, *imports_);
+  if (auto s = inbox_->start(); !s.ok()) {
+    spdlog::error("\"event\":\"inbox_not_started\",\"problem\":\"{}\"", s.error().message());
+    inbox_.reset();
+  }
+}
 
 Status GatewayRuntime::reload() {
   if (!gateway_access_) return {};
@@ -168,6 +178,10 @@ Status GatewayRuntime::reload() {
 }
 
 void GatewayRuntime::shutdown() {
+  // The inbox first (it waits on the import slot), then any running import
+  // (cancelled: rolled back), then the workers.
+  if (inbox_) inbox_->stop();
+  if (imports_) imports_->shutdown();
   if (pool_) pool_->shutdown();
 }
 

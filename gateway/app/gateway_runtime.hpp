@@ -22,6 +22,8 @@ namespace fhirgw::app {
 
 class GatewayAccess;
 class GovernanceState;
+class ImportJobs;
+class InboxWatcher;
 
 class GatewayRuntime {
  public:
@@ -42,6 +44,9 @@ class GatewayRuntime {
  private:
   GatewayRuntime() = default;
   void register_governance_endpoints();
+  // $import, $import-status, $import-quarantine, $export-writeback (import_endpoints.cpp).
+  Status start_import_services();
+  void register_import_endpoints();
 
   GatewayConfig config_;
   http::Metrics metrics_;
@@ -58,6 +63,8 @@ class GatewayRuntime {
   std::unique_ptr<rest::FhirService> service_;
   std::unique_ptr<rest::FhirHandler> handler_;
   std::string base_url_;
+  std::unique_ptr<ImportJobs> imports_;   // after store_: imports write to it
+  std::unique_ptr<InboxWatcher> inbox_;   // after imports_: stopped first
 };
 
 }  // namespace fhirgw::app

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "core/fhir_time.hpp"
+#include "core/request_scope.hpp"
 #include "core/json.hpp"
 
 namespace fhirgw::app {
@@ -35,6 +36,23 @@ void GovernanceState::set_policy(policy::Policy p) {
 }
 
 Result<std::shared_ptr<const GovernanceSnapshot>> GovernanceState::current() {
+  // One look at the store per request: every check within a request sees the
+  // same snapshot, and a change committed before the request began is in it.
+  thread_local uint64_t memo_request = 0;
+  thread_local const GovernanceState* memo_owner = nullptr;
+  thread_local std::shared_ptr<const GovernanceSnapshot> memo;
+  const uint64_t request = request_scope::current();
+  if (request != 0 && request == memo_request && memo_owner == this && memo) return memo;
+  auto fresh = current_uncached();
+  if (fresh.ok()) {
+    memo_request = request;
+    memo_owner = this;
+    memo = *fresh;
+  }
+  return fresh;
+}
+
+Result<std::shared_ptr<const GovernanceSnapshot>> GovernanceState::current_uncached() {
   auto seq = store_.change_seq();
   if (!seq.ok()) return std::move(seq).error();
   auto snap = std::atomic_load(&snapshot_);

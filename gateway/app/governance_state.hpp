@@ -35,6 +35,8 @@ class GovernanceState {
   // The current state, refreshed from store changes first; on a store error the
   // error is returned (callers fail closed).
   Result<std::shared_ptr<const GovernanceSnapshot>> current();
+  // Asks the store every time (current() memoises per request).
+  Result<std::shared_ptr<const GovernanceSnapshot>> current_uncached();
 
  private:
   Status refresh_locked(int64_t target_seq);

@@ -34,7 +34,17 @@ Result<std::unique_ptr<AuditTrail>> AuditTrail::open(store::AuditLog& log) {
   } else {
     t->last_hash_ = kGenesis;
   }
+  t->flusher_ = std::thread([p = t.get()] { p->flush_loop(); });
   return t;
+}
+
+AuditTrail::~AuditTrail() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (flusher_.joinable()) flusher_.join();
 }
 
 int64_t AuditTrail::entries() const {
@@ -42,49 +52,68 @@ int64_t AuditTrail::entries() const {
   return next_seq_ - 1;
 }
 
+void AuditTrail::submit(const AuditRecord& record, std::function<void(Status)> done) {
+  bool refused = false;
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) refused = true;
+    else queue_.push_back({record, fhir_time::now_ms(), std::move(done)});
+  }
+  if (refused) {
+    done(Error::make(503, "transient", "The audit trail is shutting down"));
+    return;
+  }
+  cv_.notify_one();
+}
+
 Status AuditTrail::record(const AuditRecord& record) {
-  auto mine = std::make_shared<Pending>();
-  mine->record = record;
-  mine->recorded_ms = fhir_time::now_ms();
-  std::unique_lock lock(mu_);
-  queue_.push_back(mine);
-  while (!mine->done) {
-    if (flushing_) {
-      cv_.wait(lock);
-      continue;
+  std::mutex m;
+  std::condition_variable cv;
+  bool finished = false;
+  Status result;
+  submit(record, [&](Status s) {
+    std::lock_guard lock(m);
+    result = std::move(s);
+    finished = true;
+    cv.notify_one();
+  });
+  std::unique_lock lock(m);
+  cv.wait(lock, [&] { return finished; });
+  return result;
+}
+
+void AuditTrail::flush_loop() {
+  for (;;) {
+    std::deque<Pending> batch;
+    int64_t seq;
+    std::string prev;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and everything is committed
+      batch.swap(queue_);
+      seq = next_seq_;
+      prev = last_hash_;
     }
-    // Become the flusher for everything queued so far (including our own).
-    flushing_ = true;
-    std::deque<std::shared_ptr<Pending>> batch;
-    batch.swap(queue_);
-    int64_t seq = next_seq_;
-    std::string prev = last_hash_;
-    lock.unlock();
     std::vector<store::AuditRow> rows;
     rows.reserve(batch.size());
     for (const auto& p : batch) {
-      store::AuditRow row = to_row(p->record, p->recorded_ms, seq++);
+      store::AuditRow row = to_row(p.record, p.recorded_ms, seq++);
       row.prev_hash = prev;
       row.hash = chain_hash(prev, row.json);
       prev = row.hash;
       rows.push_back(std::move(row));
     }
     Status result = log_.append(rows);
-    lock.lock();
     if (result.ok() && !rows.empty()) {
       // The log may have moved the batch onto the trail's real end (another
       // instance appended first): continue from where the rows really landed.
+      std::lock_guard lock(mu_);
       next_seq_ = rows.back().seq + 1;
       last_hash_ = rows.back().hash;
     }
-    for (const auto& p : batch) {
-      p->result = result;
-      p->done = true;
-    }
-    flushing_ = false;
-    cv_.notify_all();
+    for (auto& p : batch) p.done(result);
   }
-  return mine->result;
 }
 
 Result<VerifyReport> verify(store::AuditLog& log) {

@@ -1,15 +1,18 @@
 #pragma once
-// The durable, tamper-evident audit trail. record() returns only once the
-// entry is committed: concurrent callers are committed together in one
-// transaction (group commit), so durability costs one fsync per batch, not
-// per request. Entries form a SHA-256 hash chain; verify() finds any entry
+// The durable, tamper-evident audit trail. A flusher thread commits whatever
+// is queued in one transaction (group commit), so durability costs one fsync
+// per batch, not per request, and no request thread waits on the disk:
+// submit() calls back once the entry is committed, and the response is only
+// released then. Entries form a SHA-256 hash chain; verify() finds any entry
 // deleted, altered or inserted after the fact.
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "audit/audit_record.hpp"
 #include "core/result.hpp"
@@ -20,24 +23,29 @@ namespace fhirgw::audit {
 class AuditTrail {
  public:
   static Result<std::unique_ptr<AuditTrail>> open(store::AuditLog& log);
+  ~AuditTrail();  // commits what is queued, then stops the flusher
+  // Queues the entry; `done` runs (on the flusher thread) once it is durable, or failed.
+  void submit(const AuditRecord& record, std::function<void(Status)> done);
+  // submit() and wait.
   Status record(const AuditRecord& record);
   int64_t entries() const;
 
  private:
   explicit AuditTrail(store::AuditLog& log) : log_(log) {}
+  void flush_loop();
   struct Pending {
     AuditRecord record;
     int64_t recorded_ms = 0;
-    bool done = false;
-    Status result;
+    std::function<void(Status)> done;
   };
   store::AuditLog& log_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::shared_ptr<Pending>> queue_;
-  bool flushing_ = false;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
   int64_t next_seq_ = 1;
   std::string last_hash_;
+  std::thread flusher_;
 };
 
 struct VerifyReport {

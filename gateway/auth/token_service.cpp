@@ -376,6 +376,21 @@ Result<Caller> TokenService::authenticate(std::string_view header,
   if (token.empty() || !std::all_of(token.begin(), token.end(), is_b64token_char))
     return unauthenticated("security", "malformed bearer token");
 
+  const std::int64_t now = clock_();
+  const std::int64_t skew = config_.clock_skew.count();
+  {
+    std::lock_guard lock(verified_mu_);
+    auto hit = verified_.find(std::string(token));
+    if (hit != verified_.end()) {
+      if (now >= hit->second.exp + skew) {
+        verified_.erase(hit);
+        return unauthenticated("expired", "access token has expired");
+      }
+      VerifiedToken t = hit->second;
+      return caller_from_verified(t, client_cert_fingerprint);
+    }
+  }
+
   auto jws = parse_jws(token);
   if (!jws) return unauthenticated("security", "malformed access token");
   if (jws->typ != kAccessTokenType) return unauthenticated("security", "not an access token");
@@ -387,8 +402,6 @@ Result<Caller> TokenService::authenticate(std::string_view header,
     return unauthenticated("security", "access token signature is invalid");
 
   const json::Value& claims = jws->payload;
-  const std::int64_t now = clock_();
-  const std::int64_t skew = config_.clock_skew.count();
   auto iss = json::get_string(claims, "iss");
   if (!iss || *iss != config_.issuer) return unauthenticated("security", "access token issuer is wrong");
   if (!audience_contains(claims, config_.issuer))
@@ -403,19 +416,34 @@ Result<Caller> TokenService::authenticate(std::string_view header,
   auto scope = json::get_string(claims, "scope");
   if (!client_id || !jti || !scope) return unauthenticated("security", "access token claims are incomplete");
 
+  VerifiedToken t{std::string(*client_id), std::string(*jti), std::string(*scope), {}, *exp};
   if (const json::Value* cnf = json::get(claims, "cnf")) {
     auto thumb = json::get_string(*cnf, "x5t#S256");
     if (!thumb) return unauthenticated("security", "unsupported token confirmation method");
+    t.cnf_thumbprint = std::string(*thumb);
+  }
+  {
+    std::lock_guard lock(verified_mu_);
+    if (verified_.size() >= kVerifiedCacheMax) verified_.clear();
+    verified_.emplace(std::string(token), t);
+  }
+  return caller_from_verified(t, client_cert_fingerprint);
+}
+
+// What is checked on every request, cached or not: the certificate binding,
+// and that the client is still registered with these scopes.
+Result<Caller> TokenService::caller_from_verified(const VerifiedToken& t,
+                                                  std::string_view client_cert_fingerprint) const {
+  if (!t.cnf_thumbprint.empty()) {
     std::string presented = x5t_s256_from_fingerprint(client_cert_fingerprint);
-    if (presented.empty() || presented != *thumb)
+    if (presented.empty() || presented != t.cnf_thumbprint)
       return unauthenticated("security", "access token is bound to a client certificate that was not presented");
   }
-
   auto registry = this->registry();
-  const ClientRegistration* client = registry->find(*client_id);
+  const ClientRegistration* client = registry->find(t.client_id);
   if (!client) return unauthenticated("security", "client is no longer registered");
-  auto scopes = still_allowed(split_scopes(*scope), client->allowed_scopes);
-  return caller_for(*client, std::move(scopes), std::string(*jti));
+  auto scopes = still_allowed(split_scopes(t.scope), client->allowed_scopes);
+  return caller_for(*client, std::move(scopes), t.jti);
 }
 
 Result<Caller> TokenService::authenticate_certificate(std::string_view client_cert_fingerprint) const {

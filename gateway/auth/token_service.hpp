@@ -19,6 +19,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -106,6 +107,19 @@ class TokenService {
   Clock clock_;
   mutable std::mutex mu_;
   std::shared_ptr<const ClientRegistry> registry_;
+
+  // Tokens whose signature and claims already verified, until they expire:
+  // a partner sends the same token for minutes, and an ECDSA verification
+  // per request would cost more than the request. Keyed by the whole token,
+  // so a tampered token never hits. Bounded: cleared when full.
+  struct VerifiedToken {
+    std::string client_id, jti, scope, cnf_thumbprint;
+    std::int64_t exp = 0;
+  };
+  static constexpr std::size_t kVerifiedCacheMax = 100'000;
+  mutable std::mutex verified_mu_;
+  mutable std::unordered_map<std::string, VerifiedToken> verified_;
+  Result<Caller> caller_from_verified(const VerifiedToken& t, std::string_view client_cert_fingerprint) const;
   std::map<std::string, std::shared_ptr<JwksSource>> sources_;  // by "file:path" / "url:url"
 };
 

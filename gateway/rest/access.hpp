@@ -5,6 +5,7 @@
 // resource, with redaction), may this write happen, and what to audit.
 // Implementations: PolicyAccess (gateway/policy via the app) and, for a
 // loopback-only development server, DevelopmentAccess.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -56,6 +57,9 @@ class AccessControl {
   // Whether writes by this caller are queued for write-back to the controller.
   virtual bool queues_write_back(const Caller& caller) const = 0;
   virtual Status audit(const AuditRecord& record) = 0;
+  // Asynchronous form: `done` runs once the entry is durable (or failed), so
+  // no worker thread waits on the disk. Default: synchronous.
+  virtual void audit_async(const AuditRecord& record, std::function<void(Status)> done) { done(audit(record)); }
 };
 
 // Development only: the server refuses to use it on a non-loopback address.

@@ -1,8 +1,11 @@
 #include "rest/handler.hpp"
 
+#include <optional>
+
 #include <spdlog/spdlog.h>
 
 #include "core/operation_outcome.hpp"
+#include "core/request_scope.hpp"
 
 namespace fhirgw::rest {
 
@@ -96,13 +99,26 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
   auto shared_respond = std::make_shared<std::function<void(http::Response)>>(std::move(respond));
   bool queued = pool_.try_submit([this, shared_req, shared_respond] {
     http::Response resp;
+    std::optional<AuditRecord> audit;
     try {
-      resp = dispatch(*shared_req);
+      resp = dispatch(*shared_req, audit);
     } catch (const std::exception& e) {
       spdlog::error("{{\"request_id\":\"{}\",\"error\":\"unhandled exception: {}\"}}", shared_req->request_id, e.what());
       resp = outcome(500, "exception", "Internal error; the request id identifies it in the logs");
     }
-    (*shared_respond)(std::move(resp));
+    if (!audit) return (*shared_respond)(std::move(resp));
+    // The response leaves only once its audit entry is durable; if the entry
+    // cannot be written, no data leaves either. The worker does not wait.
+    audit->status = resp.status;
+    auto pending = std::make_shared<http::Response>(std::move(resp));
+    std::string request_id = shared_req->request_id;
+    service_.access().audit_async(*audit, [shared_respond, pending, request_id](Status s) {
+      if (s.ok()) return (*shared_respond)(std::move(*pending));
+      spdlog::error("{{\"request_id\":\"{}\",\"error\":\"audit write failed: {}\"}}", request_id, s.error().message());
+      auto failed = outcome(500, "exception", "The request could not be recorded in the audit trail");
+      failed.interaction = pending->interaction;
+      (*shared_respond)(std::move(failed));
+    });
   });
   if (!queued) {
     auto r = outcome(503, "transient", "The server is busy; retry shortly");
@@ -119,7 +135,8 @@ http::Response FhirHandler::finish(const http::Request& req, http::Response resp
   return resp;
 }
 
-http::Response FhirHandler::dispatch(const http::Request& req) {
+http::Response FhirHandler::dispatch(const http::Request& req, std::optional<AuditRecord>& audit_out) {
+  request_scope::begin();
   std::string path = req.target.substr(0, req.target.find('?'));
   if (auto it = endpoints_.find({req.method, path}); it != endpoints_.end()) return it->second(req);
 
@@ -163,7 +180,7 @@ http::Response FhirHandler::dispatch(const http::Request& req) {
     refused.status = r.status;
     refused.remote = req.remote;
     refused.outcome_detail = caller.error().message();
-    if (auto s = access.audit(refused); !s.ok()) return outcome(500, "exception", "The request could not be audited");
+    audit_out = std::move(refused);
     return r;
   }
   Caller& who = caller.value();
@@ -201,12 +218,7 @@ http::Response FhirHandler::dispatch(const http::Request& req) {
   }
   resp.interaction = audit.interaction;
   audit.status = resp.status;
-  // The audit entry is durable before the response leaves; if it cannot be
-  // written, no data leaves either.
-  if (auto s = access.audit(audit); !s.ok()) {
-    spdlog::error("{{\"request_id\":\"{}\",\"error\":\"audit write failed: {}\"}}", req.request_id, s.error().message());
-    return outcome(500, "exception", "The request could not be recorded in the audit trail");
-  }
+  audit_out = std::move(audit);
   return finish(req, std::move(resp), pretty);
 }
 

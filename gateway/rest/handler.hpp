@@ -5,6 +5,7 @@
 // token endpoint, admin API, operations).
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "core/worker_pool.hpp"
@@ -30,7 +31,9 @@ class FhirHandler : public http::Handler {
   void set_ready(std::function<bool()> ready) { ready_ = std::move(ready); }
 
  private:
-  http::Response dispatch(const http::Request& req);  // on a worker thread
+  // On a worker thread; sets audit_out when the request must be audited
+  // (every FHIR request, refusals included) before its response leaves.
+  http::Response dispatch(const http::Request& req, std::optional<AuditRecord>& audit_out);
   http::Response finish(const http::Request& req, http::Response resp, bool pretty) const;
 
   FhirService& service_;

@@ -3,6 +3,9 @@
 // Values are already typed (date ranges, token system/code, reference ids),
 // so the store only compiles them to its query language.
 #include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -60,6 +63,37 @@ struct Include {
 enum class TotalMode { none, estimate, accurate };
 enum class Summary { none, count, true_, text, data };
 
+// An immutable, shared list of ids (patients a grant lets in or keeps out).
+// Narrowings are cached and reused across requests, so copying one must not
+// copy thousands of ids; the JSON form the store binds is made once.
+class IdList {
+ public:
+  using value_type = std::string;
+  using const_iterator = std::vector<std::string>::const_iterator;
+  using iterator = const_iterator;
+  IdList() = default;
+  IdList(std::initializer_list<std::string> ids) : IdList(std::vector<std::string>(ids)) {}
+  IdList(std::vector<std::string> ids);
+  IdList& operator=(std::vector<std::string> ids) { return *this = IdList(std::move(ids)); }
+  IdList& operator=(std::initializer_list<std::string> ids) { return *this = IdList(ids); }
+  void push_back(std::string id);  // copy-on-write
+  void clear() { data_.reset(); }
+  bool empty() const { return size() == 0; }
+  size_t size() const { return data_ ? data_->ids.size() : 0; }
+  const_iterator begin() const { return ids().begin(); }
+  const_iterator end() const { return ids().end(); }
+  const std::vector<std::string>& ids() const;
+  const std::string& json() const;  // ["a","b"], computed once
+
+ private:
+  struct Data {
+    std::vector<std::string> ids;
+    mutable std::once_flag json_once;
+    mutable std::string json;
+  };
+  std::shared_ptr<const Data> data_;
+};
+
 // The policy engine's narrowing of a query: a resource is visible if it
 // matches any grant. An empty grant list with all == false means nothing is
 // visible (fail closed). all == true is only for internal callers (import,
@@ -68,8 +102,8 @@ struct Grant {
   std::vector<std::string> controllers;   // resource controller IN (...) — required, never empty
   std::vector<std::string> types;         // resource types this grant covers
   bool patients_restricted = false;       // if true, patient_id must be IN patients_in
-  std::vector<std::string> patients_in;
-  std::vector<std::string> patients_out;  // patient_id NOT IN
+  IdList patients_in;
+  IdList patients_out;  // patient_id NOT IN
   bool exclude_confidential = true;
   // A resource carrying any of these codes (any token index row) is hidden.
   std::vector<std::pair<std::string, std::string>> excluded_codes;  // (system, code)

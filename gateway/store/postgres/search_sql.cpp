@@ -205,11 +205,11 @@ void append_visibility(const search::Visibility& vis, std::string_view alias, Co
     out.bind(TextArray{g.controllers}) << ")";
     if (g.patients_restricted) {
       out << " AND " << col(alias, "patient_id") << " = ANY(";
-      out.bind(TextArray{g.patients_in}) << ")";
+      out.bind(TextArray{g.patients_in.ids()}) << ")";
     }
     if (!g.patients_out.empty()) {
       out << " AND " << col(alias, "patient_id") << " <> ALL(";
-      out.bind(TextArray{g.patients_out}) << ")";
+      out.bind(TextArray{g.patients_out.ids()}) << ")";
     }
     if (g.exclude_confidential) out << " AND NOT " << col(alias, "confidential");
     if (!g.excluded_codes.empty()) {

@@ -198,11 +198,11 @@ void append_visibility(const search::Visibility& vis, std::string_view alias, Co
     out.bind(json_array(g.controllers)) << "))";
     if (g.patients_restricted) {
       out << " AND " << col(alias, "patient_id") << " IN (SELECT value FROM json_each(";
-      out.bind(json_array(g.patients_in)) << "))";
+      out.bind(g.patients_in.json()) << "))";
     }
     if (!g.patients_out.empty()) {
       out << " AND " << col(alias, "patient_id") << " NOT IN (SELECT value FROM json_each(";
-      out.bind(json_array(g.patients_out)) << "))";
+      out.bind(g.patients_out.json()) << "))";
     }
     if (g.exclude_confidential) out << " AND " << col(alias, "confidential") << " = 0";
     if (!g.excluded_codes.empty()) {

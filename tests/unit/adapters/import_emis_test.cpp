@@ -26,7 +26,7 @@ std::string id(const std::string& table, const std::string& key) { return derive
 class EmisImport : public StoreFixture {
  protected:
   ImportReport import(const std::filesystem::path& dir) {
-    auto r = import_file_set(*store_, Format::emis, dir, config_);
+    auto r = import_file_set(*store_, Format::emis, dir, config_, validating());
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message());
     return r.ok() ? *r : ImportReport{};
   }
@@ -360,7 +360,7 @@ TEST_F(EmisImport, DeltasApplyInProcessingIdOrder) {
 TEST_F(EmisImport, CancelMidImportLeavesTheStoreUnchanged) {
   int calls = 0;
   auto r = import_file_set(*store_, Format::emis, data_dir("emis-bulk"), config_,
-                           [&](const ImportProgress&) { return ++calls < 5; });
+                           validating([&](const ImportProgress&) { return ++calls < 5; }));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message(), "import cancelled");
   EXPECT_FALSE(record("Patient", id("Admin_Patient", kP1)));
@@ -373,7 +373,7 @@ TEST_F(EmisImport, StoreFailureMidImportLeavesTheStoreAsBefore) {
                      csv_line({kP1, kEmisOrgGuid, "F", "1957-03-14", "Changed", "9992345675", "01", "false", "1101"}) +
                      csv_line({kP2, kEmisOrgGuid, "M", "1984-11-02", "Changed", "9993456780", "01", "false", "1102"}));
   FailingStore failing(*store_, 2);
-  auto r = import_file_set(failing, Format::emis, d, config_);
+  auto r = import_file_set(failing, Format::emis, d, config_, validating());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message(), "injected failure");
   EXPECT_EQ(record("Patient", id("Admin_Patient", kP1))->version, 1);

@@ -21,7 +21,7 @@ std::string id(const std::string& table, const std::string& key) {
 class SystmOneImport : public StoreFixture {
  protected:
   ImportReport import(const std::filesystem::path& dir) {
-    auto r = import_file_set(*store_, Format::systmone, dir, config_);
+    auto r = import_file_set(*store_, Format::systmone, dir, config_, validating());
     EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message());
     return r.ok() ? *r : ImportReport{};
   }
@@ -88,8 +88,8 @@ TEST_F(SystmOneImport, ConsentFlagCarePlanAndActivities) {
 TEST_F(SystmOneImport, QuestionnaireResponseFromCodesAndFreeText) {
   import(data_dir("systmone-bulk"));
   auto qr = resource("QuestionnaireResponse", id("SRAnsweredQuestionnaire", "8000001"));
-  EXPECT_EQ(std::string(qr["questionnaire"].GetString()),
-            "https://fhir-gateway.org.uk/Questionnaire/frailty-check|2");
+  // The configured canonical: the gateway's Questionnaire, not the practice's template version.
+  EXPECT_EQ(std::string(qr["questionnaire"].GetString()), "https://fhir-gateway.org.uk/Questionnaire/frailty-check");
   ASSERT_EQ(qr["item"].Size(), 2u);
   EXPECT_EQ(std::string(qr["item"][0]["linkId"].GetString()), "q2");
   EXPECT_EQ(qr["item"][0]["answer"][0]["valueQuantity"]["value"].GetDouble(), 14.0);
@@ -149,7 +149,7 @@ TEST_F(SystmOneImport, CarePlanItemDeltaPatchesStoredPlan) {
 TEST_F(SystmOneImport, ManifestIsRequired) {
   auto d = work_.path() / "nomanifest";
   write_file(d / "SRPatient.csv", "\"RowIdentifier\"\r\n");
-  auto r = import_file_set(*store_, Format::systmone, d, config_);
+  auto r = import_file_set(*store_, Format::systmone, d, config_, validating());
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message().find("SRManifest.csv is missing"), std::string::npos);
 }

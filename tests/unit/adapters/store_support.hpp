@@ -6,10 +6,33 @@
 #include <memory>
 
 #include "core/json.hpp"
+#include "import/importer.hpp"
 #include "store/store.hpp"
 #include "test_support.hpp"
+#include "validation/validator.hpp"
 
 namespace fhirgw::adapters::test {
+
+// The gateway's profiles from the source tree, loaded once per process.
+inline const validation::Validator& profile_validator() {
+  static const std::unique_ptr<validation::Validator> v = [] {
+    auto r = validation::Validator::load(std::filesystem::path(FHIRGW_SOURCE_DIR) / "fhir-profiles");
+    if (!r) {
+      ADD_FAILURE() << "Validator::load: " << r.error().message();
+      std::abort();
+    }
+    return std::move(r).value();
+  }();
+  return *v;
+}
+
+// What every caller passes: validation on.
+inline ImportOptions validating(ProgressCallback progress = {}) {
+  ImportOptions o;
+  o.validator = &profile_validator();
+  o.progress = std::move(progress);
+  return o;
+}
 
 class StoreFixture : public ::testing::Test {
  protected:

@@ -70,6 +70,8 @@ TEST(ProfileFiles, SensitiveCategoriesUseWellFormedCodes) {
       if (system == "http://snomed.info/sct") {
         ++snomed;
         EXPECT_TRUE(snomed_concept_id_valid(code)) << code;
+      } else if (system == "https://dmd.nhs.uk") {
+        EXPECT_TRUE(snomed_concept_id_valid(code)) << code;  // dm+d ids are SNOMED CT concept ids
       } else {
         EXPECT_EQ(code.size(), 5u) << code;  // Read v2 / CTV3 codes are five characters
       }
@@ -78,6 +80,8 @@ TEST(ProfileFiles, SensitiveCategoriesUseWellFormedCodes) {
   EXPECT_GE(snomed, 8u);
   EXPECT_TRUE(systems.count("http://read.info/readv2"));
   EXPECT_TRUE(systems.count("http://read.info/ctv3"));
+  // The generator's sensitive medicines, so the policy withholds them.
+  EXPECT_TRUE(systems.count("https://dmd.nhs.uk"));
 }
 
 TEST(ProfileFiles, ConsentCodesSayPermitOrDeny) {
@@ -106,6 +110,57 @@ TEST(ProfileFiles, HolisticQuestionnaireCoversTheFiveQuestions) {
   EXPECT_EQ(groups, (std::vector<std::string>{"visitors", "falls", "medication", "memory", "daily-living"}));
   for (const char* adl : {"washing", "dressing", "shopping", "cooking", "cleaning"})
     EXPECT_TRUE(link_ids.count(std::string("daily-living.") + adl)) << adl;
+}
+
+// The practices' own frailty check, shipped so imported responses validate.
+TEST(ProfileFiles, FrailtyCheckQuestionnaireHasTheFiveImportedItems) {
+  auto q = validator().builtin_questionnaire("https://fhir-gateway.org.uk/Questionnaire/frailty-check");
+  ASSERT_NE(q, nullptr);
+  std::vector<std::pair<std::string, std::string>> items;
+  for (const auto& i : (*q)["item"].GetArray()) items.emplace_back(i["linkId"].GetString(), i["type"].GetString());
+  EXPECT_EQ(items, (std::vector<std::pair<std::string, std::string>>{
+                       {"q1", "open-choice"}, {"q2", "quantity"}, {"q3", "open-choice"}, {"q4", "open-choice"},
+                       {"q5", "text"}}));
+}
+
+json::Document frailty_response(std::string_view items) {
+  return parse(R"({"resourceType":"QuestionnaireResponse","id":"qr1",
+    "meta":{"profile":["https://fhir-gateway.org.uk/StructureDefinition/Gateway-QuestionnaireResponse"],
+            "tag":[{"system":"https://fhir-gateway.org.uk/CodeSystem/controller","code":"Y99999"}]},
+    "identifier":{"system":"https://fhir-gateway.org.uk/Id/emis/Y99999/CareRecord_Observation","value":"G1"},
+    "questionnaire":"https://fhir-gateway.org.uk/Questionnaire/frailty-check","status":"completed",
+    "subject":{"reference":"Patient/p1"},"authored":"2024-11-02T11:00:00+00:00",
+    "item":)" + std::string(items) + "}");
+}
+
+TEST(ProfileFiles, FrailtyCheckAcceptsWhatBothPracticeSystemsRecord) {
+  // EMIS-style: text answers and a timed test; SystmOne-style: the coded positive finding itself.
+  auto emis = frailty_response(R"([
+    {"id":"a","linkId":"q1","text":"Falls in the last 12 months","answer":[{"valueString":"Yes, twice"}]},
+    {"id":"b","linkId":"q2","answer":[{"valueQuantity":{"value":17,"unit":"s"}}]},
+    {"id":"c","linkId":"q3","answer":[{"valueCoding":{"system":"http://snomed.info/sct","code":"373067005"}}]},
+    {"id":"d","linkId":"q5","answer":[{"valueString":"Staying in my own home"}]}])");
+  EXPECT_NO_ERRORS(validator().validate(emis));
+  auto systmone = frailty_response(R"([
+    {"id":"a","linkId":"q4","answer":[{"valueCoding":{"system":"https://fhir-gateway.org.uk/CodeSystem/systmone-local/Y90001","code":"Y1F04","display":"Needs help with daily activities"}}]}])");
+  EXPECT_NO_ERRORS(validator().validate(systmone));
+}
+
+TEST(ProfileFiles, FrailtyCheckRejectsUnknownItemsAndWrongAnswerTypes) {
+  EXPECT_ONE_ERROR(validator().validate(frailty_response(R"([{"id":"a","linkId":"q9","answer":[{"valueString":"x"}]}])")),
+                   "QuestionnaireResponse.item[0].linkId", "structure");
+  EXPECT_ONE_ERROR(validator().validate(frailty_response(R"([{"id":"a","linkId":"q2","answer":[{"valueString":"slow"}]}])")),
+                   "QuestionnaireResponse.item[0].answer[0].valueString", "value");
+}
+
+TEST(ProfileFiles, CareFlagCodeSystemHasComplexCase) {
+  auto cs = parse(read_text(source_dir() / "fhir-profiles/valuesets/CodeSystem-care-flag.json"));
+  EXPECT_EQ(*json::get_string(cs, "url"), "https://fhir-gateway.org.uk/CodeSystem/care-flag");
+  ASSERT_EQ(cs["concept"].Size(), 1u);
+  EXPECT_EQ(std::string(cs["concept"][0]["code"].GetString()), "complex-case");
+  EXPECT_EQ(std::string(cs["concept"][0]["display"].GetString()), "Complex case: single named clinician for contacts");
+  auto vs = parse(read_text(source_dir() / "fhir-profiles/valuesets/care-flag.json"));
+  EXPECT_EQ(std::string(vs["compose"]["include"][0]["system"].GetString()), *json::get_string(cs, "url"));
 }
 
 }  // namespace

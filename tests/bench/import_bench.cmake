@@ -1,0 +1,1 @@
+target_link_libraries(import_bench PRIVATE gw_import gw_extract_generator gw_store gw_validation SQLite::SQLite3)

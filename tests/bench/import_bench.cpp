@@ -1,0 +1,209 @@
+// Import throughput and memory: generated SystmOne-style and EMIS-style
+// bulks (100,000 patients ≈ 1.5 million rows by default) imported into a
+// fresh SQLite store, against SQLite's own bulk-insert rate on the same rows
+// as the ceiling (each CSV record read and inserted as raw text into a plain
+// table, one transaction, one prepared statement). Each run is a child
+// process, so its peak resident memory (getrusage ru_maxrss) is its own:
+// the same figure at 10k and 100k patients shows memory stays flat.
+//
+//   import_bench [--patients N[,N...]] [--format emis|systmone|both]
+//                [--no-validation] [--work DIR]
+//
+// Prints figures only; asserts nothing (not a ctest).
+#include <sqlite3.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "csv/reader.hpp"
+#include "generator/generator.hpp"
+#include "import/importer.hpp"
+#include "store/store.hpp"
+#include "validation/validator.hpp"
+
+using namespace fhirgw;
+using namespace fhirgw::adapters;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Figures {
+  double seconds = 0;
+  long long rows = 0;
+  long peak_kb = 0;
+  bool ok = false;
+};
+
+double now_s() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+long peak_kb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_maxrss;
+}
+
+// Runs fn in a child process; fn fills the figures, sent back over a pipe.
+template <typename Fn>
+Figures in_child(Fn fn) {
+  int p[2];
+  if (pipe(p) != 0) return {};
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(p[0]);
+    Figures f = fn();
+    f.peak_kb = peak_kb();
+    if (write(p[1], &f, sizeof f) != static_cast<ssize_t>(sizeof f)) _exit(1);
+    _exit(0);
+  }
+  close(p[1]);
+  Figures f;
+  if (read(p[0], &f, sizeof f) != static_cast<ssize_t>(sizeof f)) f.ok = false;
+  close(p[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return f;
+}
+
+Figures import_run(Format format, const fs::path& set, const fs::path& db, bool validate) {
+  fs::remove(db);
+  auto store = store::open_store("sqlite:" + db.string());
+  if (!store) {
+    std::fprintf(stderr, "store: %s\n", store.error().message().c_str());
+    return {};
+  }
+  std::unique_ptr<validation::Validator> validator;
+  ImportOptions options;
+  if (validate) {
+    auto v = validation::Validator::load(fs::path(FHIRGW_SOURCE_DIR) / "fhir-profiles");
+    if (!v) {
+      std::fprintf(stderr, "validator: %s\n", v.error().message().c_str());
+      return {};
+    }
+    validator = std::move(*v);
+    options.validator = validator.get();
+  } else {
+    options.skip_validation = true;
+  }
+  GeneratorOptions g;
+  auto config = generator_import_config(g);
+  double t0 = now_s();
+  auto report = import_file_set(**store, format, set, config, options);
+  Figures f;
+  f.seconds = now_s() - t0;
+  if (!report) {
+    std::fprintf(stderr, "import: %s\n", report.error().message().c_str());
+    return f;
+  }
+  f.rows = report->totals.total();
+  f.ok = true;
+  return f;
+}
+
+// SQLite's own rate on the same rows: read each record, insert its raw text.
+Figures ceiling_run(Format format, const fs::path& set, const fs::path& db) {
+  fs::remove(db);
+  sqlite3* h = nullptr;
+  if (sqlite3_open(db.string().c_str(), &h) != SQLITE_OK) return {};
+  sqlite3_exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+                  "CREATE TABLE rows (file TEXT NOT NULL, line INTEGER NOT NULL, data TEXT NOT NULL)",
+               nullptr, nullptr, nullptr);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(h, "INSERT INTO rows (file, line, data) VALUES (?,?,?)", -1, &st, nullptr);
+  auto enc = format == Format::emis ? csv::Encoding::utf8 : csv::Encoding::cp1252;
+  double t0 = now_s();
+  sqlite3_exec(h, "BEGIN", nullptr, nullptr, nullptr);
+  Figures f;
+  for (const auto& e : fs::directory_iterator(set)) {
+    if (e.path().filename() == "SRManifest.csv") continue;
+    auto reader = csv::Reader::open(e.path(), enc);
+    if (!reader || !(*reader)->read_header()) continue;
+    std::string name = e.path().filename().string();
+    csv::Row row;
+    while ((*reader)->next(row)) {
+      sqlite3_bind_text(st, 1, name.c_str(), static_cast<int>(name.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(st, 2, row.line);
+      sqlite3_bind_text(st, 3, row.raw.c_str(), static_cast<int>(row.raw.size()), SQLITE_STATIC);
+      sqlite3_step(st);
+      sqlite3_reset(st);
+      ++f.rows;
+    }
+  }
+  sqlite3_exec(h, "COMMIT", nullptr, nullptr, nullptr);
+  f.seconds = now_s() - t0;
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  f.ok = true;
+  return f;
+}
+
+std::vector<long long> parse_list(const std::string& s) {
+  std::vector<long long> out;
+  std::stringstream ss(s);
+  std::string item;
+  while (std::getline(ss, item, ',')) out.push_back(std::stoll(item));
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<long long> sizes = {10000, 100000};
+  std::vector<Format> formats = {Format::systmone, Format::emis};
+  bool validate = true;
+  fs::path work = fs::temp_directory_path() / "fhirgw-import-bench";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--patients" && i + 1 < argc) sizes = parse_list(argv[++i]);
+    else if (a == "--format" && i + 1 < argc) {
+      std::string f = argv[++i];
+      if (f == "emis") formats = {Format::emis};
+      else if (f == "systmone") formats = {Format::systmone};
+    } else if (a == "--no-validation") validate = false;
+    else if (a == "--work" && i + 1 < argc) work = argv[++i];
+    else {
+      std::fprintf(stderr, "usage: %s [--patients N[,N...]] [--format emis|systmone|both] [--no-validation] [--work DIR]\n", argv[0]);
+      return 2;
+    }
+  }
+  fs::create_directories(work);
+  std::printf("import benchmark: profile validation %s, one core, SQLite store in %s\n\n", validate ? "on" : "off",
+              work.c_str());
+  std::printf("%-9s %9s %10s %9s %11s %9s %13s %9s %8s\n", "format", "patients", "rows", "import s", "rows/s",
+              "peak MB", "ceiling rows/s", "ceil MB", "ratio");
+  for (Format format : formats) {
+    for (long long n : sizes) {
+      fs::path set = work / (std::string(to_string(format)) + "-" + std::to_string(n));
+      fs::remove_all(set);
+      GeneratorOptions g;
+      g.patients = n;
+      auto summary = generate_extract(format, set, g);
+      if (!summary) {
+        std::fprintf(stderr, "generate: %s\n", summary.error().message().c_str());
+        return 1;
+      }
+      Figures imp = in_child([&] { return import_run(format, set, work / "import.db", validate); });
+      Figures ceil = in_child([&] { return ceiling_run(format, set, work / "ceiling.db"); });
+      double rate = imp.seconds > 0 ? imp.rows / imp.seconds : 0;
+      double ceil_rate = ceil.seconds > 0 ? ceil.rows / ceil.seconds : 0;
+      std::printf("%-9s %9lld %10lld %9.1f %11.0f %9.1f %13.0f %9.1f %7.1f%%\n", std::string(to_string(format)).c_str(),
+                  n, imp.rows, imp.seconds, rate, imp.peak_kb / 1024.0, ceil_rate, ceil.peak_kb / 1024.0,
+                  ceil_rate > 0 ? 100.0 * rate / ceil_rate : 0.0);
+      std::fflush(stdout);
+      if (!imp.ok) std::printf("  (import failed: see stderr)\n");
+      fs::remove_all(set);
+      fs::remove(work / "import.db");
+      fs::remove(work / "ceiling.db");
+    }
+  }
+  return 0;
+}
