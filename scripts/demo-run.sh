@@ -63,6 +63,15 @@ ENV
 # shellcheck source=/dev/null
 . ./env.sh
 AGEUK=$(ageuk_token); TRUST=$(trust_token); IG=$(ig_token)
+
+# The story's patient: one Age UK may see, on a medicine in a sensitive category.
+STORY_NHS=
+for nhs in $(python3 "$REPO/scripts/demo_practice.py" sensitive "$DEMO_DIR" | awk '{print $1}'); do
+  seen=$(curl -s --cacert tls/ca.pem -H "Authorization: Bearer $AGEUK" -H "X-Purpose-Of-Use: CAREMGT" \
+    "$BASE/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|$nhs&_summary=count" | sed -n 's/.*"total":\([0-9]*\).*/\1/p')
+  if [ "$seen" = "1" ]; then STORY_NHS=$nhs; break; fi
+done
+echo "export STORY_NHS=$STORY_NHS" >>env.sh
 cat <<TXT
 
 fhir-gateway demo ready at $BASE
@@ -73,7 +82,8 @@ ig_token and integrator_token for fresh ones):
   Northtown Community Trust (statutory): $TRUST
   IG officer:                            $IG
 
-Walk the story with the commands in docs/demo.md, starting with:
+The story's patient (NHS number $STORY_NHS) is visible to Age UK and takes a medicine
+in a sensitive category. Walk the story with the commands in docs/demo.md, starting with:
   source $DEMO_DIR/env.sh
   curl -s --cacert \$CA -H "Authorization: Bearer \$(ageuk_token)" -H "X-Purpose-Of-Use: CAREMGT" \\
     "\$BASE/Flag?code=https://fhir-gateway.org.uk/CodeSystem/care-flag|complex-case&_include=Flag:patient"

@@ -14,6 +14,7 @@
 #include "policy/explain.hpp"
 #include "policy/policy_loader.hpp"
 #include "rest/bundle_writer.hpp"
+#include "search/parse.hpp"
 
 namespace fhirgw::app {
 
@@ -113,9 +114,26 @@ void GatewayRuntime::register_governance_endpoints() {
                 purpose = param(route.params, "purpose"), interaction_text = param(route.params, "interaction");
     if (interaction_text.empty()) interaction_text = "read";
     auto interaction = parse_interaction(interaction_text);
+    // resource may be Type/id, or a conditional reference Type?criteria that
+    // names exactly one resource the way the practice knows it (identifier,
+    // patient.identifier, code...). IG officers see past the partner's view.
+    if (auto q = resource.find('?'); q != std::string::npos) {
+      const auto* type = model::find_type(resource.substr(0, q));
+      if (!type) return oo(400, "invalid", "Unknown resource type in '" + resource + "'");
+      auto query = search::parse_search(*type, rest::parse_query(resource.substr(q + 1)), true);
+      if (!query.ok()) return rt->service_->error(query.error());
+      query->visibility = search::Visibility::everything();
+      query->count = 2;
+      auto page = rt->store_->search(*query);
+      if (!page.ok()) return rt->service_->error(page.error());
+      if (page->matches.size() != 1)
+        return oo(412, "multiple-matches", "'" + resource + "' must name exactly one resource; it names " +
+                                               std::to_string(page->matches.size()) + (page->next ? " or more" : ""));
+      resource = page->matches.front().type + "/" + page->matches.front().id;
+    }
     auto slash = resource.find('/');
     if (client.empty() || slash == std::string::npos || !interaction)
-      return oo(400, "required", "Give client, resource=Type/id, interaction and purpose");
+      return oo(400, "required", "Give client, resource=Type/id (or Type?criteria), interaction and purpose");
     const auth::ClientRegistration* reg = rt->tokens_ ? rt->tokens_->registry()->find(client) : nullptr;
     if (!reg) return oo(404, "not-found", "No client '" + client + "' is registered");
     Caller subject;
