@@ -1,17 +1,11 @@
 #include "rest/route.hpp"
 
 #include "core/ids.hpp"
+#include "core/url_encoding.hpp"
 #include "core/resource_model.hpp"
 
 namespace fhirgw::rest {
 namespace {
-
-int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> parts;
@@ -28,40 +22,9 @@ std::vector<std::string> split_path(std::string_view path) {
 
 }  // namespace
 
-std::string percent_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '%' && i + 2 < s.size()) {
-      int h = hexval(s[i + 1]);
-      int l = hexval(s[i + 2]);
-      if (h >= 0 && l >= 0) {
-        out += static_cast<char>(h * 16 + l);
-        i += 2;
-        continue;
-      }
-    }
-    out += (plus_is_space && c == '+') ? ' ' : c;
-  }
-  return out;
-}
+std::string percent_decode(std::string_view s, bool plus_is_space) { return url::decode(s, plus_is_space); }
 
-std::string percent_encode(std::string_view s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
-}
+std::string percent_encode(std::string_view s) { return url::encode(s); }
 
 Params parse_query(std::string_view q) {
   Params out;

@@ -1,4 +1,5 @@
 #include "store/sqlite/operations.hpp"
+#include "store/resource_meta.hpp"
 
 #include <algorithm>
 #include <set>
@@ -71,75 +72,7 @@ Result<std::vector<Record>> fetch_records(Connection& db, const Sql& sql) {
   return out;
 }
 
-// ---- governance and meta ----
-
-struct Governance {
-  std::string controller, patient_id, author_org;
-  bool confidential = false;
-};
-
-std::string tag_code(const json::Value& doc, std::string_view list, std::string_view system) {
-  const json::Value* tags = json::get_path(doc, "meta." + std::string(list));
-  if (!tags || !tags->IsArray()) return {};
-  for (const auto& t : tags->GetArray())
-    if (json::get_string(t, "system") == system) return std::string(json::get_string(t, "code").value_or(""));
-  return {};
-}
-
-Governance derive_governance(const model::ResourceType& rt, const std::string& id, const json::Value& doc,
-                             const std::vector<search::IndexEntry>& entries) {
-  Governance g;
-  g.controller = tag_code(doc, "tag", systems::kController);
-  g.author_org = tag_code(doc, "tag", systems::kAuthorOrg);
-  if (const json::Value* sec = json::get_path(doc, "meta.security"); sec && sec->IsArray()) {
-    for (const auto& s : sec->GetArray()) {
-      auto code = json::get_string(s, "code");
-      if (json::get_string(s, "system") == systems::kConfidentiality && (code == "R" || code == "V"))
-        g.confidential = true;
-    }
-  }
-  if (rt.name == "Patient") {
-    g.patient_id = id;
-  } else if (!rt.patient_param.empty()) {
-    for (const auto& e : entries) {
-      if (e.type == model::ParamType::reference && e.param == rt.patient_param &&
-          (e.ref_type == "Patient" || e.ref_type.empty()) && !e.ref_id.empty()) {
-        g.patient_id = e.ref_id;
-        break;
-      }
-    }
-  }
-  return g;
-}
-
-// meta.versionId and meta.lastUpdated are the store's, not content.
-void strip_store_meta(json::Value& doc) {
-  auto it = doc.FindMember("meta");
-  if (it == doc.MemberEnd() || !it->value.IsObject()) return;
-  it->value.RemoveMember("versionId");
-  it->value.RemoveMember("lastUpdated");
-  if (it->value.ObjectEmpty()) doc.RemoveMember("meta");
-}
-
-Result<bool> same_content(const std::string& current_json, const json::Value& incoming) {
-  GW_TRY_ASSIGN(current, json::parse(current_json));
-  json::Document copy;
-  copy.CopyFrom(incoming, copy.GetAllocator());
-  strip_store_meta(current);
-  strip_store_meta(copy);
-  return current == copy;
-}
-
-void stamp_meta(json::Document& doc, int64_t version, int64_t now) {
-  auto& a = doc.GetAllocator();
-  auto it = doc.FindMember("meta");
-  if (it == doc.MemberEnd() || !it->value.IsObject()) {
-    json::set(doc, "meta", json::Value(rapidjson::kObjectType), a);
-    it = doc.FindMember("meta");
-  }
-  json::set_string(it->value, "versionId", std::to_string(version), a);
-  json::set_string(it->value, "lastUpdated", fhir_time::format_instant(now), a);
-}
+// Governance columns, meta stamping and unchanged detection: store/resource_meta (shared by both backends).
 
 // ---- index rows ----
 
