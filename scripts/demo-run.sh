@@ -55,7 +55,7 @@ BASE=$(sed -n 's/.*ready at //p' serve.out)
 cat >env.sh <<ENV
 export BASE="$BASE" CA="$DEMO_DIR/tls/ca.pem" GW="$GW" DEMO_DIR="$DEMO_DIR" POLICY="$POLICY"
 _demo_token() { "$GW" token --client "\$1" --key "$DEMO_DIR/keys/\$1.key.pem" --kid "\$1-1" --token-url "$BASE/auth/token" --ca "$DEMO_DIR/tls/ca.pem" \${2:+--scope "\$2"} 2>/dev/null; }
-ageuk_token() { _demo_token ageuk-northtown "system/Patient.rs system/CarePlan.rus system/Flag.crs system/QuestionnaireResponse.crs system/MedicationStatement.rs system/Questionnaire.rs"; }
+ageuk_token() { _demo_token ageuk-northtown "system/Patient.rs system/CarePlan.crus system/Flag.crs system/QuestionnaireResponse.crs system/MedicationStatement.rs system/Questionnaire.rs"; }
 trust_token() { _demo_token community-trust "system/*.rs"; }
 ig_token() { _demo_token ig-officer; }
 integrator_token() { _demo_token integrator; }

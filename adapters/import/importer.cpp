@@ -12,6 +12,7 @@
 #include "core/json.hpp"
 #include "core/systems.hpp"
 #include "emis/emis_mapper.hpp"
+#include "import/part_spool.hpp"
 #include "mapping/fhir_builder.hpp"
 #include "mapping/writeback_keys.hpp"
 #include "systmone/systmone_mapper.hpp"
@@ -52,17 +53,6 @@ const char* part_member_for_type(std::string_view type) {
   return nullptr;
 }
 
-struct PendingPart {
-  Part part;
-  size_t file_index = 0;
-  int64_t line = 0;
-  std::string raw;
-};
-
-struct PendingParent {
-  std::string type, id, organisation;
-  std::vector<PendingPart> parts;
-};
 
 // A partner's resource that this gateway exported to the practice: rows
 // whose key is its write-back key name it, not a resource of their own.
@@ -143,7 +133,7 @@ class Engine {
   std::unordered_set<std::string> scanned_tables_;
   std::unordered_set<uint64_t> touched_;  // hash of "type/id" written by this import
   std::unordered_map<std::string, bool> patient_live_;
-  std::map<std::string, PendingParent> pending_;  // "type/id" → parts (ordered: deterministic flush)
+  PartSpool pending_;  // child rows waiting for their parent (on disk, not in memory)
   std::set<std::string> organisations_;
   std::vector<bool> rejected_;
   // Write-back keys of each organisation's partner writes (from its outbox):
@@ -435,14 +425,8 @@ Status Engine::handle(const TableStep& step, size_t fi, const csv::Row& row, Row
         }
       }
       if (action.kind == RowAction::Kind::upsert) return upsert(fi, row, action, writeback);
-      {
-        auto& parent = pending_[action.type + "/" + action.id];
-        parent.type = action.type;
-        parent.id = action.id;
-        parent.organisation = action.organisation;
-        parent.parts.push_back({std::move(action.part), fi, row.line, trim_raw(row.raw, kPartRawCap)});
-      }
-      return {};
+      return pending_.add(action.type, action.id,
+                          PendingPart{std::move(action.part), fi, row.line, trim_raw(row.raw, kPartRawCap)});
     case RowAction::Kind::remove:
       return remove(fi, row, action);
   }
@@ -515,9 +499,10 @@ Status Engine::upsert(size_t fi, const csv::Row& row, RowAction& action, const W
   if (!doc) return Error::internal("mapper produced invalid JSON: " + doc.error().message());
   std::string pkey = action.type + "/" + action.id;
   std::vector<PendingPart> parts;
-  if (auto it = pending_.find(pkey); it != pending_.end()) {
-    parts = std::move(it->second.parts);
-    pending_.erase(it);
+  if (!pending_.empty()) {
+    auto taken = pending_.take(action.type, action.id);
+    if (!taken) return taken.error();
+    parts = std::move(*taken);
   }
   if (writeback) {
     auto stored = tx_.read(action.type, action.id);
@@ -610,7 +595,17 @@ Status Engine::remove(size_t fi, const csv::Row& row, const RowAction& action) {
 
 Status Engine::flush_leftover_parts() {
   // Children whose parent was not in this set: patch the stored parent.
-  for (auto& [key, parent] : pending_) {
+  auto parents = pending_.remaining();
+  if (!parents) return parents.error();
+  for (const auto& parent_key : *parents) {
+    auto taken = pending_.take(parent_key.type, parent_key.id);
+    if (!taken) return taken.error();
+    struct {
+      const std::string& type;
+      const std::string& id;
+      std::vector<PendingPart> parts;
+    } parent{parent_key.type, parent_key.id, std::move(*taken)};
+    std::string key = parent.type + "/" + parent.id;
     auto stored = read_live(parent.type, parent.id);
     if (!stored) return stored.error();
     if (!*stored) {
@@ -654,7 +649,6 @@ Status Engine::flush_leftover_parts() {
       if (auto st = account(p.file_index, o); !st) return st;
     }
   }
-  pending_.clear();
   return {};
 }
 
@@ -673,18 +667,34 @@ Status Engine::bulk_replace() {
     }
   }
   if (types.empty()) return {};
+  // The controller's live resources are paged through (not listed whole), so
+  // memory stays flat however large the organisation's record is.
+  constexpr int kPage = 500;
   for (const auto& org : organisations_) {
-    auto keys = tx_.live_keys(org);
-    if (!keys) return keys.error();
-    for (const auto& k : *keys) {
-      if (!types.count(k.type) || touched_.count(hash_of(k.type + "/" + k.id))) continue;
-      // A partner's write is not something the practice's extract replaced.
-      auto rec = tx_.read(k.type, k.id);
-      if (!rec) return rec.error();
-      if (rec->has_value() && !(*rec)->author_org.empty()) continue;
-      store::Write w{store::WriteKind::remove, k.type, k.id, "", std::nullopt};
-      if (auto r = tx_.put(w); !r) return r.error();
-      ++report_.bulk_deleted;
+    for (const auto& type : types) {
+      search::Grant grant;
+      grant.controllers = {org};
+      grant.types = {type};
+      grant.exclude_confidential = false;
+      search::Query q;
+      q.type = type;
+      q.count = kPage;
+      q.total = search::TotalMode::none;
+      q.visibility.grants.push_back(std::move(grant));
+      while (true) {
+        auto page = tx_.search(q);
+        if (!page) return page.error();
+        for (const auto& rec : page->matches) {
+          if (rec.deleted || touched_.count(hash_of(rec.type + "/" + rec.id))) continue;
+          // A partner's write is not something the practice's extract replaced.
+          if (!rec.author_org.empty()) continue;
+          store::Write w{store::WriteKind::remove, rec.type, rec.id, "", std::nullopt};
+          if (auto r = tx_.put(w); !r) return r.error();
+          ++report_.bulk_deleted;
+        }
+        if (!page->next) break;
+        q.after = page->next;
+      }
     }
   }
   return {};

@@ -103,10 +103,14 @@ policy::Request GatewayAccess::engine_request(const Caller& caller, const std::s
 }
 
 policy::ResourceFacts GatewayAccess::facts_of(const store::Record& rec) {
+  if (rec.deleted || rec.json.empty()) return facts_of(rec, nullptr);
+  auto d = json::parse(rec.json);
+  return facts_of(rec, d.ok() ? &*d : nullptr);
+}
+
+policy::ResourceFacts GatewayAccess::facts_of(const store::Record& rec, const json::Value* parsed) {
   policy::ResourceFacts f;
-  if (!rec.deleted && !rec.json.empty()) {
-    if (auto d = json::parse(rec.json); d.ok()) f = policy::resource_facts(*d);
-  }
+  if (parsed && !rec.deleted) f = policy::resource_facts(*parsed);
   // The store's governance columns are authoritative for tombstones.
   f.type = rec.type;
   f.id = rec.id;
@@ -161,11 +165,18 @@ rest::AccessDecision GatewayAccess::check_read(const Caller& caller, model::Inte
   auto snap = governance_.current();
   if (!snap.ok()) return deny("governance state unavailable");
   const auto& s = **snap;
-  policy::ResourceFacts facts = facts_of(record);
+  // One parse serves both the facts and, on a permit with hidden fields, the redaction.
+  std::shared_ptr<json::Document> doc;
+  if (!record.deleted && !record.json.empty()) {
+    if (auto d = json::parse(record.json); d.ok()) doc = std::make_shared<json::Document>(std::move(d).value());
+  }
+  policy::ResourceFacts facts = facts_of(record, doc.get());
   const policy::PatientFacts* patient = nullptr;
   if (auto it = s.patients->find(facts.patient_id); it != s.patients->end()) patient = &it->second;
-  return to_access(policy::decide(*s.policy, *s.consents, engine_request(caller, record.type, interaction), facts,
-                                  patient));
+  rest::AccessDecision out = to_access(
+      policy::decide(*s.policy, *s.consents, engine_request(caller, record.type, interaction), facts, patient));
+  if (out.permit && !out.hidden_fields.empty()) out.parsed = std::move(doc);
+  return out;
 }
 #endif
 

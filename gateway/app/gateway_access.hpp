@@ -42,6 +42,8 @@ class GatewayAccess : public rest::AccessControl {
   policy::Request engine_request(const Caller& caller, const std::string& type,
                                  model::Interaction interaction) const;
   static policy::ResourceFacts facts_of(const store::Record& record);
+  // As above, on the record's JSON already parsed (nullptr: tombstone or unparseable).
+  static policy::ResourceFacts facts_of(const store::Record& record, const json::Value* parsed);
 
  private:
   std::shared_ptr<auth::TokenService> tokens_;

@@ -17,6 +17,7 @@
 #include "auth/token_service.hpp"
 #include "core/ids.hpp"
 #include "policy/policy_loader.hpp"
+#include "rest/bundle_writer.hpp"
 
 namespace fhirgw::app {
 
@@ -116,7 +117,7 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
   rt->service_ = std::make_unique<rest::FhirService>(*rt->store_, *rt->access_, sc,
                                                     profile_validation(*rt->validator_, *rt->store_));
   rt->handler_ = std::make_unique<rest::FhirHandler>(*rt->service_, *rt->pool_, rt->metrics_);
-  register_validate_operation(*rt->handler_, *rt->validator_, *rt->store_);
+  register_validate_operation(*rt->handler_, *rt->validator_, *rt->store_, *rt->access_);
   WorkerPool* pool = rt->pool_.get();
   rt->metrics_.add_gauge("fhirgw_store_queue_depth", "Requests waiting for a store worker.",
                          [pool] { return static_cast<double>(pool->queue_depth()); });
@@ -162,12 +163,12 @@ Status GatewayRuntime::reload() {
   auto policy = load_policy(config_);
   if (!policy.ok()) {
     for (const auto& i : policy.error().issues)
-      spdlog::error("\"event\":\"policy_reload_refused\",\"problem\":\"{}\"", i.diagnostics);
+      spdlog::error("\"event\":\"policy_reload_refused\",\"problem\":{}", rest::json_quote(i.diagnostics));
     return std::move(policy).error();
   }
   auto registry = auth::ClientRegistry::load_file(config_.clients_file);
   if (!registry.ok()) {
-    spdlog::error("\"event\":\"clients_reload_refused\",\"problem\":\"{}\"", registry.error().message());
+    spdlog::error("\"event\":\"clients_reload_refused\",\"problem\":{}", rest::json_quote(registry.error().message()));
     return std::move(registry).error();
   }
   std::string stamp = policy->version_stamp;

@@ -43,7 +43,10 @@ namespace {
 http::Response oo(int status, const std::string& code, const std::string& message) {
   http::Response r;
   r.status = status;
-  r.body = to_operation_outcome(Error::make(status, code, message));
+  Error e = Error::make(status, code, message);
+  // Progress reports (202) are information, not errors.
+  if (status < 400) e.issues.front().severity = Severity::information;
+  r.body = to_operation_outcome(e);
   return r;
 }
 

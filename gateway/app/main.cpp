@@ -38,7 +38,7 @@ int main(int argc, char** argv) {
   serve->add_option("--config", config_file, "Gateway settings (YAML); defaults apply when absent")
       ->check(CLI::ExistingFile);
   serve->add_option("--listen", listen, "Address to listen on, HOST:PORT (default 127.0.0.1:8080)");
-  serve->add_option("--store", store_url, "Store URL: sqlite:PATH (default sqlite:var/gateway.db)");
+  serve->add_option("--store", store_url, "Store URL: sqlite:PATH (default sqlite:var/gateway.db) or postgres://USER@HOST/DB");
   serve->add_option("--tls-cert", tls_cert, "Server certificate chain (PEM); enables TLS")->check(CLI::ExistingFile);
   serve->add_option("--tls-key", tls_key, "Server private key (PEM)")->check(CLI::ExistingFile);
   serve->add_option("--tls-client-ca", tls_ca, "CA that signs partners' client certificates (mutual TLS)")

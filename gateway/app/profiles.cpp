@@ -76,9 +76,9 @@ rest::ValidateFn profile_validation(const validation::Validator& validator, stor
 }
 
 void register_validate_operation(rest::FhirHandler& handler, const validation::Validator& validator,
-                                 store::Store& store) {
+                                 store::Store& store, rest::AccessControl& access) {
   auto validate = profile_validation(validator, store);
-  handler.add_operation("validate", [validate](rest::RequestContext& ctx, const rest::Route& route) {
+  handler.add_operation("validate", [validate, &access](rest::RequestContext& ctx, const rest::Route& route) {
     http::Response r;
     if (ctx.http.method != "POST") {
       r.status = 405;
@@ -110,9 +110,24 @@ void register_validate_operation(rest::FhirHandler& handler, const validation::V
       r.body = to_operation_outcome(Error::invalid("resourceType does not match the endpoint", "resourceType"));
       return r;
     }
+    // Validate what would be stored: a copy with the gateway's own stamps.
+    json::Document stamped;
+    stamped.CopyFrom(*resource, stamped.GetAllocator());
+    access.stamp_write(ctx.caller, stamped, stamped.GetAllocator(), nullptr);
+    if (const auto* t = type ? model::find_type(*type) : nullptr; t && std::string_view(t->profile).rfind("http://hl7.org/fhir/", 0) != 0) {
+      if (!stamped.HasMember("meta") || !stamped["meta"].IsObject()) {
+        json::remove(stamped, "meta");
+        stamped.AddMember("meta", json::Value(rapidjson::kObjectType), stamped.GetAllocator());
+      }
+      if (!stamped["meta"].HasMember("profile")) {
+        json::Value profiles(rapidjson::kArrayType);
+        profiles.PushBack(json::make_string(t->profile, stamped.GetAllocator()), stamped.GetAllocator());
+        stamped["meta"].AddMember("profile", profiles, stamped.GetAllocator());
+      }
+    }
     Error e;
     e.status = 200;
-    e.issues = validate(*resource);
+    e.issues = validate(stamped);
     if (e.issues.empty()) e.issues.push_back({Severity::information, "informational", "No issues found", {}});
     r.body = to_operation_outcome(e);
     return r;

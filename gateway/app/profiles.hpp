@@ -23,8 +23,10 @@ Result<std::unique_ptr<validation::Validator>> load_validator(const std::string&
 // QuestionnaireResponse are looked up in the store, then among those shipped).
 rest::ValidateFn profile_validation(const validation::Validator& validator, store::Store& store);
 
-// POST /$validate and POST /{type}/$validate: an OperationOutcome of every issue.
+// POST /$validate and POST /{type}/$validate: an OperationOutcome of every
+// issue, judged as the resource would be if this caller wrote it (the
+// gateway's stamps — controller, authorship, profile — applied to a copy).
 void register_validate_operation(rest::FhirHandler& handler, const validation::Validator& validator,
-                                 store::Store& store);
+                                 store::Store& store, rest::AccessControl& access);
 
 }  // namespace fhirgw::app

@@ -44,6 +44,9 @@ int run_serve(const GatewayConfig& config) {
     return 2;
   }
   rt.start_background();
+  // Ready until shutdown begins: load balancers stop sending new work first.
+  std::atomic<bool> accepting{true};
+  rt.handler().set_ready([&accepting] { return accepting.load(); });
 
   std::atomic<bool> signal_thread_done{false};
   std::thread signal_thread([&] {
@@ -55,6 +58,7 @@ int run_serve(const GatewayConfig& config) {
         continue;
       }
       spdlog::info("\"event\":\"shutdown\",\"signal\":{}", sig);
+      accepting = false;
       server.stop();
       signal_thread_done = true;
       return;

@@ -34,7 +34,7 @@ http::Response FhirService::capabilities() const {
   str("extension"); w.StartArray();
   w.StartObject(); str("url"); str("token"); str("valueUri"); str(config_.base_url + "/auth/token"); w.EndObject();
   w.EndArray(); w.EndObject(); w.EndArray();
-  str("description"); str("SMART Backend Services (client_credentials with private_key_jwt) or mutual TLS. Every request states a purpose of use (X-Purpose-Of-Use header or token claim).");
+  str("description"); str("SMART Backend Services (client_credentials with private_key_jwt) or mutual TLS. Every request states its purpose of use in the X-Purpose-Of-Use header (an HL7 v3 ActReason code, e.g. TREAT, CAREMGT); without one, nothing is shared.");
   w.EndObject();
   str("resource"); w.StartArray();
   for (const auto& t : model::resource_types()) {

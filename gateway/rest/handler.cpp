@@ -1,11 +1,13 @@
 #include "rest/handler.hpp"
 
+#include <chrono>
 #include <optional>
 
 #include <spdlog/spdlog.h>
 
 #include "core/operation_outcome.hpp"
 #include "core/request_scope.hpp"
+#include "rest/bundle_writer.hpp"
 
 namespace fhirgw::rest {
 
@@ -95,6 +97,18 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
     r.interaction = "metrics";
     return respond(std::move(r));
   }
+  // One JSON log line per request: id, method, path (never the query, which may
+  // carry NHS numbers), status, interaction, client and duration.
+  auto started = std::chrono::steady_clock::now();
+  respond = [respond = std::move(respond), started, id = req.request_id, method = req.method,
+             path = req.target.substr(0, req.target.find('?')), remote = req.remote](http::Response r) mutable {
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    spdlog::info("\"event\":\"request\",\"request_id\":{},\"method\":{},\"path\":{},\"status\":{},\"interaction\":{},"
+                 "\"remote\":{},\"ms\":{:.3f}",
+                 json_quote(id), json_quote(method), json_quote(path), r.status, json_quote(r.interaction),
+                 json_quote(remote), ms);
+    respond(std::move(r));
+  };
   auto shared_req = std::make_shared<http::Request>(std::move(req));
   auto shared_respond = std::make_shared<std::function<void(http::Response)>>(std::move(respond));
   bool queued = pool_.try_submit([this, shared_req, shared_respond] {
@@ -103,7 +117,8 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
     try {
       resp = dispatch(*shared_req, audit);
     } catch (const std::exception& e) {
-      spdlog::error("{{\"request_id\":\"{}\",\"error\":\"unhandled exception: {}\"}}", shared_req->request_id, e.what());
+      spdlog::error("\"event\":\"unhandled_exception\",\"request_id\":{},\"error\":{}", json_quote(shared_req->request_id),
+                    json_quote(e.what()));
       resp = outcome(500, "exception", "Internal error; the request id identifies it in the logs");
     }
     if (!audit) return (*shared_respond)(std::move(resp));
@@ -114,7 +129,8 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
     std::string request_id = shared_req->request_id;
     service_.access().audit_async(*audit, [shared_respond, pending, request_id](Status s) {
       if (s.ok()) return (*shared_respond)(std::move(*pending));
-      spdlog::error("{{\"request_id\":\"{}\",\"error\":\"audit write failed: {}\"}}", request_id, s.error().message());
+      spdlog::error("\"event\":\"audit_write_failed\",\"request_id\":{},\"error\":{}", json_quote(request_id),
+                    json_quote(s.error().message()));
       auto failed = outcome(500, "exception", "The request could not be recorded in the audit trail");
       failed.interaction = pending->interaction;
       (*shared_respond)(std::move(failed));

@@ -123,6 +123,10 @@ std::optional<std::string> FhirService::outbound(RequestContext& ctx, Interactio
   ctx.audit.returned.push_back(version_url(rec));
   if (!rec.patient_id.empty()) ctx.audit.patients.push_back(rec.patient_id);
   if (d.hidden_fields.empty()) return rec.json;
+  if (d.parsed) {  // parsed once by the check: redact that copy
+    redact_fields(*d.parsed, d.parsed->GetAllocator(), d.hidden_fields);
+    return json::to_string(*d.parsed);
+  }
   auto doc = json::parse(rec.json);
   if (!doc.ok()) return std::nullopt;  // fail closed on anything unexpected
   redact_fields(*doc, doc->GetAllocator(), d.hidden_fields);

@@ -6,7 +6,7 @@ local auth = os.getenv("AUTH_HEADER")
 if auth and auth ~= "" then headers["Authorization"] = auth end
 math.randomseed(os.time())
 request = function()
-  local body = '{"resourceType":"Flag","status":"active","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/flag-category","code":"safety"}]}],"code":{"text":"Falls risk"},"subject":{"reference":"Patient/' .. ids[math.random(#ids)] .. '"}}'
+  local body = '{"resourceType":"Flag","status":"active","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/flag-category","code":"safety"}]}],"period":{"start":"2025-03-01"},"code":{"text":"Falls risk"},"subject":{"reference":"Patient/' .. ids[math.random(#ids)] .. '"}}'
   return wrk.format("POST", "/Flag", headers, body)
 end
 -- Shared summary: one line wrk_result name=... rps=... p50_ms=... p99_ms=...

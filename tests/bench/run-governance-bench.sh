@@ -8,6 +8,10 @@
 # on 10,000 patients (each with a consent permit and a CarePlan) and a policy
 # of 100 agreements, as the Age UK partner (CAREMGT). Prints req/s, p50/p99
 # and the overheads: auth = 1 - auth-only/open, enforcement+audit = 1 - governed/auth-only.
+# Governed responses wait for the durable audit entry (group commit), so with
+# few connections the fsync latency bounds throughput; BENCH_CONNECTIONS lists
+# the wrk connection counts to run (default 32), e.g. "32 128" also shows the
+# amortised cost.
 # Usage: tests/bench/run-governance-bench.sh [DURATION_SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,6 +20,7 @@ DURATION=${1:-10}
 PATIENTS=${BENCH_PATIENTS:-10000}
 BUILD_DIR=${BUILD_DIR:-build}
 BENCH_BUILD=${BENCH_BUILD_DIR:-build-bench}
+CONNECTIONS=${BENCH_CONNECTIONS:-32}
 ./scripts/setup.sh >/dev/null
 ./scripts/fetch-definitions.sh
 cmake -S . -B "$BUILD_DIR" -G Ninja >/dev/null
@@ -62,8 +67,8 @@ YAML
 governed_args=(serve --config "$work/gateway.yaml" --listen 127.0.0.1:0 --store "sqlite:$work/g.db" --policy "$work/policy.yaml"
                --clients "$work/clients.yaml" --signing-key "$work/keys/gateway.key.pem")
 
-run() {  # script ids url [auth]
-  AUTH_HEADER="${4:-}" PURPOSE="${5:-}" IDS_FILE="$2" wrk -t2 -c32 -d"${DURATION}s" --latency -s "tests/bench/$1" "$3" 2>&1 |
+run() {  # connections script ids url [auth] [purpose]
+  AUTH_HEADER="${5:-}" PURPOSE="${6:-}" IDS_FILE="$3" wrk -t2 -c"$1" -d"${DURATION}s" --latency -s "tests/bench/$2" "$4" 2>&1 |
     sed -n 's/^wrk_result //p'
 }
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
@@ -79,18 +84,22 @@ for mode in open auth-only governed; do
       --scope "system/CarePlan.rs system/Patient.rs" 2>/dev/null)
     AUTH="Bearer $TOKEN"
   fi
-  R[$mode,read]=$(run read.lua "$work/careplans.txt" "$URL" "$AUTH" CAREMGT)
-  R[$mode,search]=$(run search.lua "$work/patients.txt" "$URL" "$AUTH" CAREMGT)
+  for c in $CONNECTIONS; do
+    R[$mode,read,$c]=$(run "$c" read.lua "$work/careplans.txt" "$URL" "$AUTH" CAREMGT)
+    R[$mode,search,$c]=$(run "$c" search.lua "$work/patients.txt" "$URL" "$AUTH" CAREMGT)
+  done
   stop
 done
 
-echo "Governance benchmark: ${DURATION}s per run, wrk -t2 -c32, $(nproc) cores; $PATIENTS patients, 100 agreements"
+for c in $CONNECTIONS; do
+echo "Governance benchmark: ${DURATION}s per run, wrk -t2 -c$c, $(nproc) cores; $PATIENTS patients, 100 agreements"
 printf "%-18s %-10s %10s %9s %9s %8s\n" scenario mode req/s p50_ms p99_ms non2xx
 for s in read search; do
   for mode in open auth-only governed; do
-    r=${R[$mode,$s]}
+    r=${R[$mode,$s,$c]}
     printf "%-18s %-10s %10s %9s %9s %8s\n" "$s" "$mode" "$(field "$r" rps)" "$(field "$r" p50_ms)" "$(field "$r" p99_ms)" "$(field "$r" non2xx)"
   done
-  awk -v o="$(field "${R[open,$s]}" rps)" -v a="$(field "${R[auth-only,$s]}" rps)" -v g="$(field "${R[governed,$s]}" rps)" \
+  awk -v o="$(field "${R[open,$s,$c]}" rps)" -v a="$(field "${R[auth-only,$s,$c]}" rps)" -v g="$(field "${R[governed,$s,$c]}" rps)" \
     'BEGIN { printf "  %s: authentication overhead %.0f%%, enforcement+audit overhead %.0f%% (goal < 20%%), total %.0f%%\n", "'"$s"'", 100*(1-a/o), 100*(1-g/a), 100*(1-g/o) }'
+done
 done

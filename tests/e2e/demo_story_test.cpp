@@ -234,7 +234,7 @@ TEST_F(DemoStory, Step5to8_WithdrawalWhyAuditAndExport) {
   for (const char* org : {"Y90001", "Y90002"}) {
     std::string dir = dir_->path() + "/writeback-" + org;
     ASSERT_EQ(run_command({"export", "--format", "systmone", "--organisation", org, "--since", "2025-01-01", "--store",
-                           "sqlite:" + demo_ + "/gateway.db", dir},
+                           "sqlite:" + demo_ + "/gateway.db", "--import-config", demo_ + "/import.yaml", dir},
                           &out),
               0)
         << out;
@@ -247,6 +247,12 @@ TEST_F(DemoStory, Step5to8_WithdrawalWhyAuditAndExport) {
     while (std::getline(f, line)) ++answered;
   }
   EXPECT_GE(answered, 3u);  // two headers and at least one answered questionnaire
+  // Written back under the practice's own SystmOne organisation ids, not ODS codes.
+  std::ifstream manifest_rows(dir_->path() + "/writeback-Y90001/SRAnsweredQuestionnaire.csv");
+  std::string all((std::istreambuf_iterator<char>(manifest_rows)), std::istreambuf_iterator<char>());
+  if (all.find('\n') != std::string::npos && all.size() > all.find('\n') + 1) {
+    EXPECT_EQ(all.find("\"Y90001\""), std::string::npos) << all;
+  }
 }
 
 }  // namespace

@@ -176,6 +176,49 @@ void append_simple(const search::Clause& c, const model::SearchParam& p, const s
 // An alias for a nested level, so inner and outer names never collide.
 std::string inner_alias(std::string_view alias, const char* suffix) { return std::string(alias) + suffix; }
 
+// Short lists are bound value by value: SQLite then compares against an
+// in-memory list instead of parsing a JSON argument and running json_each
+// on every search. Long lists (thousands of patient ids) stay one JSON bind,
+// so the statement text and its variable count stay bounded.
+constexpr size_t kInlineListMax = 64;
+
+// `column IN (...)`, or NOT IN when `negate`, over the given strings.
+void append_in_list(const std::string& column, const std::vector<std::string>& items, bool negate, Sql& out) {
+  if (items.empty()) {  // x IN () is false, x NOT IN () is true
+    out << (negate ? "1" : "0");
+    return;
+  }
+  if (items.size() > kInlineListMax) {
+    out << column << (negate ? " NOT IN (" : " IN (") << "SELECT value FROM json_each(";
+    out.bind(json_array(items)) << "))";
+    return;
+  }
+  // Unary + keeps the planner from driving the search through the
+  // controller or patient index on these terms (as with the json_each form,
+  // which it cannot see through): the query's own clauses stay in charge.
+  out << "+" << column << (negate ? " NOT IN (" : " IN (");
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out << ", ";
+    out.bind(items[i]);
+  }
+  out << ")";
+}
+
+// The (system, code) pairs for a row-value IN.
+void append_pair_list(const std::vector<std::pair<std::string, std::string>>& pairs, Sql& out) {
+  if (pairs.size() > kInlineListMax) {
+    out << "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(";
+    out.bind(json_pairs(pairs)) << ")";
+    return;
+  }
+  out << "VALUES ";
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    out << (i ? ", (" : "(");
+    out.bind(pairs[i].first) << ", ";
+    out.bind(pairs[i].second) << ")";
+  }
+}
+
 }  // namespace
 
 void append_visibility(const search::Visibility& vis, std::string_view alias, CodeRows codes, Sql& out) {
@@ -192,24 +235,25 @@ void append_visibility(const search::Visibility& vis, std::string_view alias, Co
   for (size_t i = 0; i < vis.grants.size(); ++i) {
     const auto& g = vis.grants[i];
     if (i) out << " OR ";
-    out << "(" << col(alias, "type") << " IN (SELECT value FROM json_each(";
-    out.bind(json_array(g.types)) << ")) AND " << col(alias, "controller")
-                                  << " IN (SELECT value FROM json_each(";
-    out.bind(json_array(g.controllers)) << "))";
+    out << "(";
+    append_in_list(col(alias, "type"), g.types, false, out);
+    out << " AND ";
+    append_in_list(col(alias, "controller"), g.controllers, false, out);
     if (g.patients_restricted) {
-      out << " AND " << col(alias, "patient_id") << " IN (SELECT value FROM json_each(";
-      out.bind(g.patients_in.json()) << "))";
+      out << " AND ";
+      append_in_list(col(alias, "patient_id"), g.patients_in.ids(), false, out);
     }
     if (!g.patients_out.empty()) {
-      out << " AND " << col(alias, "patient_id") << " NOT IN (SELECT value FROM json_each(";
-      out.bind(g.patients_out.json()) << "))";
+      out << " AND ";
+      append_in_list(col(alias, "patient_id"), g.patients_out.ids(), true, out);
     }
     if (g.exclude_confidential) out << " AND " << col(alias, "confidential") << " = 0";
     if (!g.excluded_codes.empty()) {
       out << " AND NOT EXISTS (SELECT 1 FROM " << (codes == CodeRows::current ? "idx_token" : "codes_ever")
           << " " << xc << " WHERE " << xc << ".res = " << col(alias, "rid") << " AND (" << xc << ".system, "
-          << xc << ".code) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(";
-      out.bind(json_pairs(g.excluded_codes)) << ")))";
+          << xc << ".code) IN (";
+      append_pair_list(g.excluded_codes, out);
+      out << "))";
     }
     out << ")";
   }
