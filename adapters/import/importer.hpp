@@ -7,6 +7,9 @@
 // Rules (see extract-formats.md; the choices that are ours are marked *):
 //  - Tables are read in dependency order: lookups, patients, child rows
 //    ("parts": questionnaire answers, care plan items, issues), then the rest.
+//    Parts wait for their parent in a temporary file (part_spool.hpp), and
+//    the bulk replacement pages through the store: memory does not grow with
+//    the size of the extract.
 //    EMIS delta files of one table are applied in ProcessingId order.
 //  - Duplicate keys in a set: the last row wins; earlier rows are accounted
 //    `unchanged` and counted as `superseded` (*), so a re-run writes nothing.

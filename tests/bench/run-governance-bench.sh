@@ -92,14 +92,14 @@ for mode in open auth-only governed; do
 done
 
 for c in $CONNECTIONS; do
-echo "Governance benchmark: ${DURATION}s per run, wrk -t2 -c$c, $(nproc) cores; $PATIENTS patients, 100 agreements"
-printf "%-18s %-10s %10s %9s %9s %8s\n" scenario mode req/s p50_ms p99_ms non2xx
-for s in read search; do
-  for mode in open auth-only governed; do
-    r=${R[$mode,$s,$c]}
-    printf "%-18s %-10s %10s %9s %9s %8s\n" "$s" "$mode" "$(field "$r" rps)" "$(field "$r" p50_ms)" "$(field "$r" p99_ms)" "$(field "$r" non2xx)"
+  echo "Governance benchmark: ${DURATION}s per run, wrk -t2 -c$c, $(nproc) cores; $PATIENTS patients, 100 agreements"
+  printf "%-18s %-10s %10s %9s %9s %8s\n" scenario mode req/s p50_ms p99_ms non2xx
+  for s in read search; do
+    for mode in open auth-only governed; do
+      r=${R[$mode,$s,$c]}
+      printf "%-18s %-10s %10s %9s %9s %8s\n" "$s" "$mode" "$(field "$r" rps)" "$(field "$r" p50_ms)" "$(field "$r" p99_ms)" "$(field "$r" non2xx)"
+    done
+    awk -v o="$(field "${R[open,$s,$c]}" rps)" -v a="$(field "${R[auth-only,$s,$c]}" rps)" -v g="$(field "${R[governed,$s,$c]}" rps)" \
+      'BEGIN { printf "  %s: authentication overhead %.0f%%, enforcement+audit overhead %.0f%% (goal < 20%%), total %.0f%%\n", "'"$s"'", 100*(1-a/o), 100*(1-g/a), 100*(1-g/o) }'
   done
-  awk -v o="$(field "${R[open,$s,$c]}" rps)" -v a="$(field "${R[auth-only,$s,$c]}" rps)" -v g="$(field "${R[governed,$s,$c]}" rps)" \
-    'BEGIN { printf "  %s: authentication overhead %.0f%%, enforcement+audit overhead %.0f%% (goal < 20%%), total %.0f%%\n", "'"$s"'", 100*(1-a/o), 100*(1-g/a), 100*(1-g/o) }'
-done
 done

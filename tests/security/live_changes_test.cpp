@@ -129,12 +129,9 @@ TEST_F(LiveChanges, ConsentWithdrawalHidesEveryVersionOnTheNextRequest) {
   EXPECT_EQ(a.get("/CarePlan/cp-consent").status, 200);
 }
 
-// Leak case 9 says "on every gateway instance". Two governed instances on one
-// SQLite store cannot run today: both append to the shared audit file with
-// sequence numbers cached in memory (gateway/audit/audit_trail.cpp), so the
-// second one's appends fail with "UNIQUE constraint failed: audit.seq" and it
-// answers 500 (fail closed: no data leaves). Enable once the trail re-reads
-// its tail on conflict (see README.md, "Known gaps").
+// Leak case 9 says "on every gateway instance": two governed instances on one
+// store (sharing one audit trail, re-chained on append) both see a withdrawal
+// on their very next request. Its own patient: tests share one gateway.
 TEST_F(LiveChanges, AWithdrawalReachesEveryInstance) {
   auto replica_a = gw().replica_session("ageuk-app", kAgeUkScopes, "CAREMGT");
   ASSERT_TRUE(replica_a.ok()) << replica_a.error().message();
@@ -143,19 +140,19 @@ TEST_F(LiveChanges, AWithdrawalReachesEveryInstance) {
   HttpClient& ra = **replica_a;
   HttpClient& rt = **replica_t;
   for (int i = 0; i < 3; ++i) {  // interleave: both instances append to the trail
-    ASSERT_EQ(ra.get("/CarePlan/cp-withdraw").status, 200);
-    ASSERT_EQ(ageuk().get("/CarePlan/cp-withdraw").status, 200);
+    ASSERT_EQ(ra.get("/CarePlan/cp-withdraw2").status, 200);
+    ASSERT_EQ(ageuk().get("/CarePlan/cp-withdraw2").status, 200);
   }
   // A paging link issued by the primary is the caller's own on the replica too.
-  auto first = ageuk().get("/CarePlan?patient=pat-withdraw,pat-consent&_count=1");
+  auto first = ageuk().get("/CarePlan?patient=pat-withdraw2,pat-consent&_count=1");
   const std::string next = path_of(bundle_link(first, "next"), gw().base_url());
   EXPECT_EQ(ra.get(next).status, 200);
   EXPECT_EQ(rt.get(next).status, 400);
-  ASSERT_TRUE(gw().record_dissent("pat-withdraw").ok());
+  ASSERT_TRUE(gw().record_dissent("pat-withdraw2").ok());
   for (HttpClient* c : {&ra, &rt, &ageuk(), &trust()}) {
-    EXPECT_EQ(c->get("/CarePlan/cp-withdraw").status, 404);
-    EXPECT_EQ(c->get("/CarePlan/cp-withdraw/_history/1").status, 404);
-    EXPECT_EQ(bundle_total(c->get("/CarePlan?patient=pat-withdraw")), 0);
+    EXPECT_EQ(c->get("/CarePlan/cp-withdraw2").status, 404);
+    EXPECT_EQ(c->get("/CarePlan/cp-withdraw2/_history/1").status, 404);
+    EXPECT_EQ(bundle_total(c->get("/CarePlan?patient=pat-withdraw2")), 0);
   }
 }
 

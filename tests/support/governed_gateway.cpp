@@ -208,6 +208,10 @@ std::vector<Seed> seed_resources() {
   add("withdrawing patient", "Patient", "pat-withdraw", patient("pat-withdraw", "Y90002", "9990000050", "01", "1943-04-04", "Withdrawing"));
   add("withdrawing permit", "Consent", "consent-permit-withdraw", consent("consent-permit-withdraw", "pat-withdraw", "Y90002", true));
   add("withdrawing careplan", "CarePlan", "cp-withdraw", careplan("cp-withdraw", "pat-withdraw", "Y90002", "Withdrawing plan"));
+  // A second withdrawing patient, for the multi-instance test (tests share one gateway).
+  add("second withdrawing patient", "Patient", "pat-withdraw2", patient("pat-withdraw2", "Y90002", "0999000063", "01", "1941-05-05", "Withdrawing-Two"));
+  add("second withdrawing permit", "Consent", "consent-permit-withdraw2", consent("consent-permit-withdraw2", "pat-withdraw2", "Y90002", true));
+  add("second withdrawing careplan", "CarePlan", "cp-withdraw2", careplan("cp-withdraw2", "pat-withdraw2", "Y90002", "Second withdrawing plan"));
   add("withdrawing medication", "MedicationStatement", "ms-withdraw", medication("ms-withdraw", "pat-withdraw", "Y90002", "322236009", "Paracetamol 500mg tablets"));
   // Paging: 12 visible to Age UK interleaved with 12 hidden ones, one category.
   for (int i = 0; i < 24; ++i) {

@@ -204,19 +204,22 @@ void append_in_list(const std::string& column, const std::vector<std::string>& i
   out << ")";
 }
 
-// The (system, code) pairs for a row-value IN.
-void append_pair_list(const std::vector<std::pair<std::string, std::string>>& pairs, Sql& out) {
+// The token row `xc` carries one of the (system, code) pairs.
+void append_code_match(const std::string& xc, const std::vector<std::pair<std::string, std::string>>& pairs,
+                       Sql& out) {
   if (pairs.size() > kInlineListMax) {
-    out << "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(";
-    out.bind(json_pairs(pairs)) << ")";
+    out << "(" << xc << ".system, " << xc
+        << ".code) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(";
+    out.bind(json_pairs(pairs)) << "))";
     return;
   }
-  out << "VALUES ";
+  out << "(";
   for (size_t i = 0; i < pairs.size(); ++i) {
-    out << (i ? ", (" : "(");
-    out.bind(pairs[i].first) << ", ";
+    out << (i ? " OR (" : "(") << xc << ".system = ";
+    out.bind(pairs[i].first) << " AND " << xc << ".code = ";
     out.bind(pairs[i].second) << ")";
   }
+  out << ")";
 }
 
 }  // namespace
@@ -250,10 +253,9 @@ void append_visibility(const search::Visibility& vis, std::string_view alias, Co
     if (g.exclude_confidential) out << " AND " << col(alias, "confidential") << " = 0";
     if (!g.excluded_codes.empty()) {
       out << " AND NOT EXISTS (SELECT 1 FROM " << (codes == CodeRows::current ? "idx_token" : "codes_ever")
-          << " " << xc << " WHERE " << xc << ".res = " << col(alias, "rid") << " AND (" << xc << ".system, "
-          << xc << ".code) IN (";
-      append_pair_list(g.excluded_codes, out);
-      out << "))";
+          << " " << xc << " WHERE " << xc << ".res = " << col(alias, "rid") << " AND ";
+      append_code_match(xc, g.excluded_codes, out);
+      out << ")";
     }
     out << ")";
   }
