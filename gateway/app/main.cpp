@@ -1,8 +1,10 @@
 // fhir-gateway: one binary, several subcommands. `fhir-gateway --help` lists them.
 #include <CLI/CLI.hpp>
+#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <iostream>
 
 #include "app/commands.hpp"
@@ -15,10 +17,17 @@ namespace {
 
 void setup_logging() {
   // One JSON object per line on stderr; messages are JSON member fragments.
-  auto logger = spdlog::stderr_logger_mt("gateway");
+  // Asynchronous: request threads hand lines to one logging thread instead of
+  // writing to stderr themselves; when its queue is full they wait (no line is dropped).
+  spdlog::init_thread_pool(65536, 1);
+  auto logger = std::make_shared<spdlog::async_logger>(
+      "gateway", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(),
+      spdlog::async_overflow_policy::block);
   logger->set_pattern(R"({"time":"%Y-%m-%dT%H:%M:%S.%e%z","level":"%l",%v})");
   spdlog::set_default_logger(logger);
   spdlog::flush_on(spdlog::level::warn);
+  // Subcommands end with std::exit: drain the queue then.
+  std::atexit([] { spdlog::shutdown(); });
 }
 
 }  // namespace
