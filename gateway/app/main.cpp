@@ -4,6 +4,8 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <signal.h>
+
 #include <cstdlib>
 #include <iostream>
 
@@ -19,7 +21,17 @@ void setup_logging() {
   // One JSON object per line on stderr; messages are JSON member fragments.
   // Asynchronous: request threads hand lines to one logging thread instead of
   // writing to stderr themselves; when its queue is full they wait (no line is dropped).
+  // The logging thread must never receive SIGINT/SIGTERM/SIGHUP: `serve`
+  // waits for them on its own thread, and a signal landing here would take
+  // the default action (terminate). Start it with them blocked.
+  sigset_t shutdown_signals, previous;
+  sigemptyset(&shutdown_signals);
+  sigaddset(&shutdown_signals, SIGINT);
+  sigaddset(&shutdown_signals, SIGTERM);
+  sigaddset(&shutdown_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &shutdown_signals, &previous);
   spdlog::init_thread_pool(65536, 1);
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   auto logger = std::make_shared<spdlog::async_logger>(
       "gateway", std::make_shared<spdlog::sinks::stderr_sink_mt>(), spdlog::thread_pool(),
       spdlog::async_overflow_policy::block);
