@@ -1,6 +1,7 @@
 #include "store/sqlite/search_sql.hpp"
 
 #include "search/indexer.hpp"
+#include "store/sql_conditions.hpp"
 
 namespace fhirgw::store::sqlite {
 namespace {
@@ -9,65 +10,9 @@ using model::ParamType;
 using search::Modifier;
 using search::Prefix;
 
-std::string col(std::string_view alias, std::string_view name) {
-  return std::string(alias) + "." + std::string(name);
-}
-
-// Date range comparison (FHIR R4 prefix semantics): [lo, hi) is the resource
-// value's range, [v.lo_ms, v.hi_ms) the search value's.
-void append_date_cond(const search::Value& v, const std::string& lo, const std::string& hi, Sql& out) {
-  auto contained = [&] {
-    out << "(" << lo << " >= ";
-    out.bind(v.lo_ms) << " AND " << hi << " <= ";
-    out.bind(v.hi_ms) << ")";
-  };
-  switch (v.prefix) {
-    case Prefix::eq: contained(); break;
-    case Prefix::ne:
-      out << "(" << lo << " < ";
-      out.bind(v.lo_ms) << " OR " << hi << " > ";
-      out.bind(v.hi_ms) << ")";
-      break;
-    case Prefix::gt: out << hi << " > "; out.bind(v.hi_ms); break;
-    case Prefix::lt: out << lo << " < "; out.bind(v.lo_ms); break;
-    case Prefix::ge:
-      out << "(" << hi << " > ";
-      out.bind(v.hi_ms) << " OR ";
-      contained();
-      out << ")";
-      break;
-    case Prefix::le:
-      out << "(" << lo << " < ";
-      out.bind(v.lo_ms) << " OR ";
-      contained();
-      out << ")";
-      break;
-    case Prefix::sa: out << lo << " >= "; out.bind(v.hi_ms); break;
-    case Prefix::eb: out << hi << " <= "; out.bind(v.lo_ms); break;
-    case Prefix::ap:  // overlap with the (already widened) search range
-      out << "(" << lo << " < ";
-      out.bind(v.hi_ms) << " AND " << hi << " > ";
-      out.bind(v.lo_ms) << ")";
-      break;
-  }
-}
-
-void append_token_cond(const search::Value& v, Sql& out) {
-  if (v.has_system && v.system.empty()) {
-    out << "(system = '' AND code = ";
-    out.bind(v.code) << ")";
-  } else if (v.has_system && v.code.empty()) {
-    out << "system = ";
-    out.bind(v.system);
-  } else if (v.has_system) {
-    out << "(system = ";
-    out.bind(v.system) << " AND code = ";
-    out.bind(v.code) << ")";
-  } else {
-    out << "code = ";
-    out.bind(v.code);
-  }
-}
+using sql::col;
+using sql::append_date_cond;
+using sql::append_token_cond;
 
 // The first string greater than every string starting with prefix (bytes
 // 0xF5..0xFF never occur in UTF-8).

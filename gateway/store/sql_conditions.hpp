@@ -1,0 +1,76 @@
+#pragma once
+// Search conditions that read the same in every SQL dialect: FHIR date-prefix
+// range comparisons and the token forms. Templated on the backend's Sql
+// builder, which owns only what differs (placeholders: ? or $n).
+#include <string>
+#include <string_view>
+
+#include "search/search_query.hpp"
+
+namespace fhirgw::store::sql {
+
+inline std::string col(std::string_view alias, std::string_view name) {
+  return std::string(alias) + "." + std::string(name);
+}
+
+// FHIR R4 prefix semantics: [lo, hi) is the resource value's range,
+// [v.lo_ms, v.hi_ms) the search value's.
+template <class Sql>
+void append_date_cond(const search::Value& v, const std::string& lo, const std::string& hi, Sql& out) {
+  using search::Prefix;
+  auto contained = [&] {
+    out << "(" << lo << " >= ";
+    out.bind(v.lo_ms) << " AND " << hi << " <= ";
+    out.bind(v.hi_ms) << ")";
+  };
+  switch (v.prefix) {
+    case Prefix::eq: contained(); break;
+    case Prefix::ne:
+      out << "(" << lo << " < ";
+      out.bind(v.lo_ms) << " OR " << hi << " > ";
+      out.bind(v.hi_ms) << ")";
+      break;
+    case Prefix::gt: out << hi << " > "; out.bind(v.hi_ms); break;
+    case Prefix::lt: out << lo << " < "; out.bind(v.lo_ms); break;
+    case Prefix::ge:
+      out << "(" << hi << " > ";
+      out.bind(v.hi_ms) << " OR ";
+      contained();
+      out << ")";
+      break;
+    case Prefix::le:
+      out << "(" << lo << " < ";
+      out.bind(v.lo_ms) << " OR ";
+      contained();
+      out << ")";
+      break;
+    case Prefix::sa: out << lo << " >= "; out.bind(v.hi_ms); break;
+    case Prefix::eb: out << hi << " <= "; out.bind(v.lo_ms); break;
+    case Prefix::ap:  // overlap with the (already widened) search range
+      out << "(" << lo << " < ";
+      out.bind(v.hi_ms) << " AND " << hi << " > ";
+      out.bind(v.lo_ms) << ")";
+      break;
+  }
+}
+
+// system|code, |code (no system), system|, code.
+template <class Sql>
+void append_token_cond(const search::Value& v, Sql& out) {
+  if (v.has_system && v.system.empty()) {
+    out << "(system = '' AND code = ";
+    out.bind(v.code) << ")";
+  } else if (v.has_system && v.code.empty()) {
+    out << "system = ";
+    out.bind(v.system);
+  } else if (v.has_system) {
+    out << "(system = ";
+    out.bind(v.system) << " AND code = ";
+    out.bind(v.code) << ")";
+  } else {
+    out << "code = ";
+    out.bind(v.code);
+  }
+}
+
+}  // namespace fhirgw::store::sql
