@@ -1,20 +1,5 @@
--- GET /CarePlan/{id} over a list of real ids (one per line in $IDS_FILE).
-local ids = {}
-for line in io.lines(os.getenv("IDS_FILE")) do ids[#ids + 1] = line end
-local headers = {}
-local auth = os.getenv("AUTH_HEADER")
-if auth and auth ~= "" then headers["Authorization"] = auth end
-local purpose = os.getenv("PURPOSE")
-if purpose and purpose ~= "" then headers["X-Purpose-Of-Use"] = purpose end
-math.randomseed(os.time())
+-- GET /CarePlan/{id} over a list of real ids ($IDS_FILE).
+dofile("tests/bench/common.lua")
 request = function()
-  return wrk.format("GET", "/CarePlan/" .. ids[math.random(#ids)], headers)
-end
--- Shared summary: one line wrk_result name=... rps=... p50_ms=... p99_ms=...
-done = function(summary, latency, requests)
-  local secs = summary.duration / 1e6
-  io.write(string.format("wrk_result rps=%.0f p50_ms=%.3f p99_ms=%.3f errors=%d non2xx=%d\n",
-    summary.requests / secs, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status))
+  return wrk.format("GET", "/CarePlan/" .. random_id(), headers)
 end
