@@ -1,5 +1,8 @@
 #include "csv/reader.hpp"
 
+#include <algorithm>
+#include <array>
+
 namespace fhirgw::adapters::csv {
 
 // A hand-written state machine rather than libcsv: we need, for every record,
@@ -10,6 +13,26 @@ namespace fhirgw::adapters::csv {
 namespace {
 constexpr size_t kChunk = 64 * 1024;
 enum class State { field_start, unquoted, quoted, quote_in_quoted };
+
+// Bytes that end a run of plain field content: in an unquoted field the
+// separators, line ends and a stray quote; inside quotes the closing quote
+// and LF (which counts a physical line).
+struct Stops {
+  std::array<bool, 256> unquoted{}, quoted{};
+  constexpr Stops() {
+    for (unsigned char c : {',', '\n', '\r', '"'}) unquoted[c] = true;
+    for (unsigned char c : {'"', '\n'}) quoted[c] = true;
+  }
+};
+constexpr Stops kStops;
+
+// Both encodings agree on ASCII, so an all-ASCII field needs no decoding
+// (the usual case: codes, dates, keys).
+bool all_ascii(std::string_view s) {
+  unsigned char any = 0;
+  for (char c : s) any |= static_cast<unsigned char>(c);
+  return any < 0x80;
+}
 }  // namespace
 
 Reader::Reader(std::istream& in, std::string name, Encoding enc)
@@ -53,18 +76,35 @@ void Reader::set_error(Row& row, size_t field_index, std::string message) {
   if (!row.error) row.error = RowError{column_name(field_index), std::move(message)};
 }
 
+// The fields' strings are reused from record to record (cleared, not freed),
+// so reading a record allocates nothing once the first few are read.
+std::string& Reader::field(Row& row) { return row.fields[fields_done_]; }
+
 void Reader::finish_field(Row& row) {
-  row.fields.push_back(std::move(field_));
-  field_.clear();
+  ++fields_done_;
+  if (fields_done_ == row.fields.size()) row.fields.emplace_back();
+  else row.fields[fields_done_].clear();
+}
+
+void Reader::take_run(Row& row, const std::array<bool, 256>& stops) {
+  size_t end = pos_;
+  while (end < len_ && !stops[static_cast<unsigned char>(buf_[end])]) ++end;
+  size_t n = end - pos_;
+  if (n == 0) return;
+  field(row).append(buf_.data() + pos_, n);
+  if (row.raw.size() < kRawCap) row.raw.append(buf_.data() + pos_, std::min(n, kRawCap - row.raw.size()));
+  col_ += static_cast<int64_t>(n);
+  pos_ = end;
 }
 
 bool Reader::next(Row& row) {
   for (;;) {
-    row.fields.clear();
+    if (row.fields.empty()) row.fields.emplace_back();
+    row.fields.front().clear();
+    fields_done_ = 0;
     row.raw.clear();
     row.error.reset();
     row.line = 0;
-    field_.clear();
     State state = State::field_start;
     bool started = false, quoted_any = false;
     int64_t quote_line = 0, quote_col = 0;
@@ -81,11 +121,18 @@ bool Reader::next(Row& row) {
 
     bool record_done = false;
     while (!record_done) {
+      // Plain content is copied a run at a time; only the bytes that change
+      // state go through the byte-at-a-time machine below.
+      if (state == State::unquoted) take_run(row, kStops.unquoted);
+      else if (state == State::quoted) take_run(row, kStops.quoted);
       int c = get_byte();
       if (c < 0) {
-        if (!started) return false;
+        if (!started) {
+          row.fields.resize(fields_done_);
+          return false;
+        }
         if (state == State::quoted) {
-          set_error(row, row.fields.size(),
+          set_error(row, fields_done_,
                     "unterminated quoted field opened at line " + std::to_string(quote_line) +
                         ", column " + std::to_string(quote_col));
         }
@@ -106,7 +153,7 @@ bool Reader::next(Row& row) {
               col_ = 0;
               continue;
             }
-            field_.push_back(static_cast<char>(0xEF));
+            field(row).push_back(static_cast<char>(0xEF));
             c = 0xBB;
           }
         }
@@ -127,7 +174,7 @@ bool Reader::next(Row& row) {
             finish_field(row);
             record_done = true;
           } else {
-            field_.push_back(static_cast<char>(c));
+            field(row).push_back(static_cast<char>(c));
             state = State::unquoted;
           }
           break;
@@ -141,18 +188,18 @@ bool Reader::next(Row& row) {
             record_done = true;
           } else {
             if (c == '"') {
-              set_error(row, row.fields.size(),
+              set_error(row, fields_done_,
                         "quote inside an unquoted field at line " + std::to_string(line_) +
                             ", column " + std::to_string(col_));
             }
-            field_.push_back(static_cast<char>(c));
+            field(row).push_back(static_cast<char>(c));
           }
           break;
         case State::quoted:
           if (c == '"') {
             state = State::quote_in_quoted;
           } else {
-            field_.push_back(static_cast<char>(c));
+            field(row).push_back(static_cast<char>(c));
             if (c == '\n') {
               ++line_;
               col_ = 0;
@@ -161,7 +208,7 @@ bool Reader::next(Row& row) {
           break;
         case State::quote_in_quoted:
           if (c == '"') {
-            field_.push_back('"');
+            field(row).push_back('"');
             state = State::quoted;
           } else if (c == ',') {
             finish_field(row);
@@ -171,15 +218,17 @@ bool Reader::next(Row& row) {
             finish_field(row);
             record_done = true;
           } else {
-            set_error(row, row.fields.size(),
+            set_error(row, fields_done_,
                       "unexpected character after closing quote at line " + std::to_string(line_) +
                           ", column " + std::to_string(col_));
-            field_.push_back(static_cast<char>(c));
+            field(row).push_back(static_cast<char>(c));
             state = State::unquoted;
           }
           break;
       }
     }
+    // The slot opened after the last field is not a field.
+    row.fields.resize(fields_done_);
 
     // A physically empty line is not a record (trailing newline, blank line).
     if (!quoted_any && row.fields.size() == 1 && row.fields[0].empty()) continue;
@@ -188,14 +237,14 @@ bool Reader::next(Row& row) {
       row.error = RowError{"", "expected " + std::to_string(columns_.size()) + " fields, found " +
                                    std::to_string(row.fields.size())};
     }
-    std::string decoded;
     for (size_t i = 0; i < row.fields.size(); ++i) {
-      if (auto err = decode(row.fields[i], enc_, decoded)) {
+      if (all_ascii(row.fields[i])) continue;
+      if (auto err = decode(row.fields[i], enc_, decoded_)) {
         set_error(row, i, err->message + " at byte " + std::to_string(err->offset + 1) +
                               " of the field");
         break;
       }
-      row.fields[i].swap(decoded);
+      row.fields[i].swap(decoded_);
     }
     return true;
   }
@@ -215,7 +264,7 @@ Status Reader::read_header() {
 }
 
 std::optional<size_t> Reader::index_of(std::string_view column) const {
-  auto it = index_.find(std::string(column));
+  auto it = index_.find(column);
   if (it == index_.end()) return std::nullopt;
   return it->second;
 }

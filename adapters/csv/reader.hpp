@@ -3,6 +3,7 @@
 // time (memory stays flat however large the file), reads columns by name, and
 // reports per record the physical line it starts on, so every rejected row
 // can be quarantined with file, line and column.
+#include <array>
 #include <cstdint>
 #include <fstream>
 #include <filesystem>
@@ -63,7 +64,11 @@ class Reader {
   int get_byte();
   int peek_byte();
   bool fill();
+  std::string& field(Row& row);  // the field being read
   void finish_field(Row& row);
+  // Copies bytes up to the next stop byte (or the end of the buffer) into
+  // the current field and the raw text.
+  void take_run(Row& row, const std::array<bool, 256>& stops);
   void set_error(Row& row, size_t field_index, std::string message);
   std::string column_name(size_t index) const;
 
@@ -76,9 +81,15 @@ class Reader {
   bool eof_ = false;
   int64_t line_ = 1, col_ = 0;  // position of the last byte read
   bool at_start_ = true;
-  std::string field_;
+  size_t fields_done_ = 0;  // fields of the current record read so far
+  std::string decoded_;     // scratch for decoding a field
   std::vector<std::string> columns_;
-  std::unordered_map<std::string, size_t> index_;
+  // Looked up by string_view for every field a mapper reads: no key copies.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, size_t, NameHash, std::equal_to<>> index_;
 };
 
 }  // namespace fhirgw::adapters::csv

@@ -271,13 +271,15 @@ std::optional<RowAction> common(const RowView& row, std::string_view table, std:
   return std::nullopt;
 }
 
-RowAction start(const Common& c, RowAction::Kind kind, std::string type) {
+// `id`: the resource the row contributes to when it is not the row's own
+// (a part of its parent); by default the id derived from the row's key.
+RowAction start(const Common& c, RowAction::Kind kind, std::string type, std::string id = {}) {
   RowAction a;
   a.kind = kind;
   a.key = c.source.key;
   a.organisation = c.source.organisation;
   a.type = std::move(type);
-  a.id = c.source.id();
+  a.id = id.empty() ? c.source.id() : std::move(id);
   a.patient_id = c.patient;
   return a;
 }
@@ -370,7 +372,7 @@ RowAction EmisMapper::patient(const RowView& row) {
   auto action = start(c, RowAction::Kind::upsert, "Patient");
   action.is_patient = true;
   action.patient_id.clear();
-  action.json = r.text();
+  action.resource = r.take();
   return action;
 }
 
@@ -390,8 +392,8 @@ RowAction EmisMapper::observation(const TableStep& step, const RowView& row) {
   bool is_part = parent && (c.deleted || link.has_value());
   if (step.pass == Pass::parts) {
     if (!is_part) return {};
-    auto a = start(c, RowAction::Kind::part, "QuestionnaireResponse");
-    a.id = derived_id(kFormat, *org, kObservation, *parent);
+    auto a = start(c, RowAction::Kind::part, "QuestionnaireResponse",
+                   derived_id(kFormat, *org, kObservation, *parent));
     a.part.kind = Part::Kind::item;
     a.part.parent_column = "ParentObservationGuid";
     a.part.element_id = c.source.key;
@@ -437,12 +439,12 @@ RowAction EmisMapper::observation(const TableStep& step, const RowView& row) {
   if (consent) {
     ConsentInput in{*consent, c.patient, effective, codings, code->term};
     auto a = start(c, RowAction::Kind::upsert, "Consent");
-    a.json = build_consent(c.source, c.confidential, in);
+    a.resource = build_consent(c.source, c.confidential, in);
     return a;
   }
   if (questionnaire) {
     auto a = start(c, RowAction::Kind::upsert, "QuestionnaireResponse");
-    a.json = build_questionnaire_response(c.source, c.confidential,
+    a.resource = build_questionnaire_response(c.source, c.confidential,
                                           {questionnaire->canonical, c.patient, effective});
     return a;
   }
@@ -509,7 +511,7 @@ RowAction EmisMapper::drug_record(const RowView& row) {
     r.add("dosage", std::move(doses));
   }
   auto action = start(c, RowAction::Kind::upsert, "MedicationStatement");
-  action.json = r.text();
+  action.resource = r.take();
   return action;
 }
 
@@ -529,8 +531,7 @@ RowAction EmisMapper::issue_record(const RowView& row) {
     return std::move(*q);
   }
   if (date.empty()) return RowAction::quarantined("EffectiveDate", "missing EffectiveDate");
-  auto a = start(c, RowAction::Kind::part, "MedicationStatement");
-  a.id = derived_id(kFormat, *org, kDrugRecord, *drug);
+  auto a = start(c, RowAction::Kind::part, "MedicationStatement", derived_id(kFormat, *org, kDrugRecord, *drug));
   a.part.kind = Part::Kind::last_issue;
   a.part.parent_column = "DrugRecordGuid";
   a.part.element_id = c.source.key;
@@ -578,7 +579,7 @@ RowAction EmisMapper::alert(const RowView& row) {
   if (!start_date.empty() || !end_date.empty()) r.add("period", period(start_date, end_date, a));
   r.add("author", organisation_reference(c.source.organisation, a));
   auto action = start(c, RowAction::Kind::upsert, "Flag");
-  action.json = r.text();
+  action.resource = r.take();
   return action;
 }
 
@@ -633,7 +634,7 @@ RowAction EmisMapper::care_plan(const RowView& row) {
   if (!review.empty()) notes.PushBack(annotation("Review due " + review, a), a);
   if (!notes.Empty()) r.add("note", std::move(notes));
   auto action = start(c, RowAction::Kind::upsert, "CarePlan");
-  action.json = r.text();
+  action.resource = r.take();
   return action;
 }
 

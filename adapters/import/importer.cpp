@@ -497,8 +497,8 @@ Status Engine::apply_parts(json::Document& doc, std::vector<PendingPart>& parts)
 }
 
 Status Engine::upsert(size_t fi, const csv::Row& row, RowAction& action, const WritebackTarget* writeback) {
-  auto doc = json::parse(action.json);
-  if (!doc) return Error::internal("mapper produced invalid JSON: " + doc.error().message());
+  json::Document* doc = &action.resource;
+  if (!doc->IsObject()) return Error::internal("mapper produced no resource for " + action.type + "/" + action.id);
   std::string pkey = action.type + "/" + action.id;
   std::vector<PendingPart> parts;
   if (!pending_.empty()) {
@@ -553,12 +553,7 @@ Status Engine::upsert(size_t fi, const csv::Row& row, RowAction& action, const W
     touched_.push_back(hash_of(pkey));
     return {};
   }
-  store::Write w;
-  w.kind = store::WriteKind::update;
-  w.type = action.type;
-  w.id = action.id;
-  w.json = json::to_string(*doc);
-  auto written = tx_.put(w);
+  auto written = tx_.put_document(action.type, action.id, *doc);
   if (!written) return written.error();
   Outcome o = written->unchanged ? Outcome::unchanged : written->created ? Outcome::created : Outcome::updated;
   touched_.push_back(hash_of(pkey));
@@ -639,12 +634,7 @@ Status Engine::flush_leftover_parts() {
     auto valid = valid_or_quarantined(doc, parent.type, parent.id, 0, nullptr, parent.parts);
     if (!valid) return valid.error();
     if (!*valid) continue;
-    store::Write w;
-    w.kind = store::WriteKind::update;
-    w.type = parent.type;
-    w.id = parent.id;
-    w.json = json::to_string(doc);
-    auto written = tx_.put(w);
+    auto written = tx_.put_document(parent.type, parent.id, doc);
     if (!written) return written.error();
     Outcome o = written->unchanged ? Outcome::unchanged : Outcome::updated;
     for (const auto& p : parent.parts) {

@@ -81,24 +81,21 @@ Status PartSpool::write(const std::string& bytes) {
 
 Status PartSpool::read_at(int64_t offset, size_t size, std::string& out) {
   out.resize(size);
-  if (offset >= flushed_) {
-    // Still in the write buffer (a record never straddles: it is appended whole).
-    size_t at = static_cast<size_t>(offset - flushed_);
-    if (at + size > buffer_.size()) return Error::internal("parts spool: record beyond its end");
-    std::memcpy(out.data(), buffer_.data() + at, size);
-    return {};
-  }
-  if (offset + static_cast<int64_t>(size) > flushed_) {
-    // Straddles file and buffer: flush first (rare: only the newest record).
-    if (auto st = write(buffer_); !st) return st;
-    buffer_.clear();
-  }
+  if (offset + static_cast<int64_t>(size) > flushed_ + static_cast<int64_t>(buffer_.size()))
+    return Error::internal("parts spool: record beyond its end");
+  // The part already in the file, then the part still in the write buffer.
+  size_t from_file =
+      offset >= flushed_ ? 0 : static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(size), flushed_ - offset));
   size_t done = 0;
-  while (done < size) {
-    ssize_t n = ::pread(fileno(file_), out.data() + done, size - done, offset + static_cast<int64_t>(done));
+  while (done < from_file) {
+    ssize_t n = ::pread(fileno(file_), out.data() + done, from_file - done, offset + static_cast<int64_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return Error::internal(std::string("cannot read the parts spool file: ") + std::strerror(errno));
     done += static_cast<size_t>(n);
+  }
+  if (from_file < size) {
+    size_t at = static_cast<size_t>(offset + static_cast<int64_t>(from_file) - flushed_);
+    std::memcpy(out.data() + from_file, buffer_.data() + at, size - from_file);
   }
   return {};
 }
@@ -136,11 +133,21 @@ Status PartSpool::append(uint64_t hash, const std::string& type, const std::stri
 }
 
 Result<PartSpool::Record> PartSpool::load(int64_t offset) {
+  // One read fetches the size and (usually) the whole record with it.
+  constexpr size_t kFirstRead = 1024;
+  int64_t end = flushed_ + static_cast<int64_t>(buffer_.size());
+  if (offset + static_cast<int64_t>(sizeof(uint32_t)) > end)
+    return Error::internal("parts spool: record beyond its end");
   std::string bytes;
-  if (auto st = read_at(offset, sizeof(uint32_t), bytes); !st) return st.error();
+  size_t first = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(kFirstRead), end - offset));
+  if (auto st = read_at(offset, first, bytes); !st) return st.error();
   uint32_t size = 0;
   std::memcpy(&size, bytes.data(), sizeof size);
-  if (auto st = read_at(offset + static_cast<int64_t>(sizeof size), size, bytes); !st) return st.error();
+  if (sizeof size + size > bytes.size()) {
+    if (auto st = read_at(offset, sizeof size + size, bytes); !st) return st.error();
+  }
+  bytes.erase(0, sizeof size);
+  bytes.resize(size);
   Cursor c{bytes};
   Record r;
   r.prev = c.pod<int64_t>();

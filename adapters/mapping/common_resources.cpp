@@ -9,7 +9,7 @@
 
 namespace fhirgw::adapters {
 
-std::string build_consent(const SourceKey& source, bool confidential, const ConsentInput& in) {
+json::Document build_consent(const SourceKey& source, bool confidential, const ConsentInput& in) {
   ResourceDoc r("Consent", source, confidential);
   auto& a = r.alloc();
   bool permit = in.kind == ConsentKind::permit;
@@ -34,10 +34,10 @@ std::string build_consent(const SourceKey& source, bool confidential, const Cons
   json::Value provision(rapidjson::kObjectType);
   provision.AddMember("type", str(permit ? "permit" : "deny", a), a);
   r.add("provision", std::move(provision));
-  return r.text();
+  return r.take();
 }
 
-std::string build_questionnaire_response(const SourceKey& source, bool confidential,
+json::Document build_questionnaire_response(const SourceKey& source, bool confidential,
                                          const QuestionnaireResponseInput& in) {
   ResourceDoc r("QuestionnaireResponse", source, confidential);
   auto& a = r.alloc();
@@ -46,7 +46,7 @@ std::string build_questionnaire_response(const SourceKey& source, bool confident
   r.add("subject", reference("Patient", in.patient_id, a));
   if (!in.authored.empty()) r.add_string("authored", in.authored);
   r.add("author", organisation_reference(source.organisation, a));
-  return r.text();
+  return r.take();
 }
 
 std::string build_answer_item(const AnswerInput& in) {

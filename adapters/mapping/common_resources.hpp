@@ -19,7 +19,7 @@ struct ConsentInput {
   std::vector<Coding> codes;  // the recorded code(s)
   std::string text;
 };
-std::string build_consent(const SourceKey& source, bool confidential, const ConsentInput& in);
+json::Document build_consent(const SourceKey& source, bool confidential, const ConsentInput& in);
 
 struct QuestionnaireResponseInput {
   std::string canonical;
@@ -27,7 +27,7 @@ struct QuestionnaireResponseInput {
   std::string authored;  // FHIR dateTime ("" = unknown)
 };
 // Without items: they arrive as parts (Part::Kind::item).
-std::string build_questionnaire_response(const SourceKey& source, bool confidential,
+json::Document build_questionnaire_response(const SourceKey& source, bool confidential,
                                          const QuestionnaireResponseInput& in);
 
 // One answer: valueQuantity when numeric is set, else valueString when text is

@@ -27,6 +27,8 @@ class ResourceDoc {
   // QuestionnaireResponse, whose single identifier is the source key).
   void add_identifier(json::Value identifier);
   std::string text() const { return json::to_string(doc_); }
+  // The finished resource, moved out (the builder is empty afterwards).
+  json::Document take() { return std::move(doc_); }
 
  private:
   json::Document doc_;

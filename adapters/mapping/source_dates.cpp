@@ -42,10 +42,27 @@ bool parse_iso_date(std::string_view d, int& y, int& m, int& day) {
          d[7] == '-' && digits(d, 8, 2, day) && valid_ymd(y, m, day);
 }
 
+// Zero-padded decimal digits of v (0 <= v < 10^width), appended to out:
+// every date of every row goes through here, so no printf.
+void append_digits(std::string& out, int v, int width) {
+  char buf[4];
+  for (int i = width - 1; i >= 0; --i) {
+    buf[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  out.append(buf, static_cast<size_t>(width));
+}
+
+// Years are 1800..2200 (valid_ymd), months and days two digits.
 std::string ymd(int y, int m, int d) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
-  return buf;
+  std::string out;
+  out.reserve(10);
+  append_digits(out, y, 4);
+  out.push_back('-');
+  append_digits(out, m, 2);
+  out.push_back('-');
+  append_digits(out, d, 2);
+  return out;
 }
 
 Error bad(std::string_view value, std::string_view expected) {
@@ -71,15 +88,8 @@ Result<std::string> emis_datetime(std::string_view date, std::string_view time,
   }
   int y, m, day;
   if (!parse_iso_date(d, y, m, day)) return bad(date, "yyyy-MM-dd");
-  char buf[16];
-  if (precision == "Y") {
-    std::snprintf(buf, sizeof buf, "%04d", y);
-    return std::string(buf);
-  }
-  if (precision == "YM") {
-    std::snprintf(buf, sizeof buf, "%04d-%02d", y, m);
-    return std::string(buf);
-  }
+  if (precision == "Y") return ymd(y, m, day).substr(0, 4);
+  if (precision == "YM") return ymd(y, m, day).substr(0, 7);
   if (precision == "YMD" || (precision.empty() && t.empty())) return ymd(y, m, day);
   if (precision == "YMDT" || precision.empty()) {
     int h, mi, s;

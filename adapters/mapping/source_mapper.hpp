@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json.hpp"
 #include "core/result.hpp"
 #include "csv/reader.hpp"
 #include "mapping/format.hpp"
@@ -66,7 +67,9 @@ struct RowAction {
   std::vector<std::string> remove_types;
   bool is_patient = false;
   std::string patient_id;  // compartment patient: must be live (else orphan)
-  std::string json;
+  // upsert: the full resource, built as a document and handed on as one
+  // (validated, indexed and stored without being printed and parsed again).
+  json::Document resource;
   Part part;
   std::string column, message;
   std::string note;  // why unchanged

@@ -73,13 +73,15 @@ std::optional<RowAction> common(const RowView& row, std::string_view table, cons
   return std::nullopt;
 }
 
-RowAction start(const Common& c, RowAction::Kind kind, std::string type) {
+// `id`: the resource the row contributes to when it is not the row's own
+// (a part of its parent); by default the id derived from the row's key.
+RowAction start(const Common& c, RowAction::Kind kind, std::string type, std::string id = {}) {
   RowAction a;
   a.kind = kind;
   a.key = c.source.key;
   a.organisation = c.source.organisation;
   a.type = std::move(type);
-  a.id = c.source.id();
+  a.id = id.empty() ? c.source.id() : std::move(id);
   a.patient_id = c.patient;
   return a;
 }
@@ -337,7 +339,7 @@ RowAction SystmOneMapper::patient(const RowView& row) {
   r.add("generalPractitioner", std::move(gps));
   auto action = start(c, RowAction::Kind::upsert, "Patient");
   action.is_patient = true;
-  action.json = r.text();
+  action.resource = r.take();
   return action;
 }
 
@@ -348,8 +350,8 @@ RowAction SystmOneMapper::code(const TableStep& step, const RowView& row) {
   auto answered = row.get("IDQuestionnaire");
   if (step.pass == Pass::parts) {
     if (!answered) return {};
-    auto a = start(c, RowAction::Kind::part, "QuestionnaireResponse");
-    a.id = derived_id(kFormat, *org, "SRAnsweredQuestionnaire", *answered);
+    auto a = start(c, RowAction::Kind::part, "QuestionnaireResponse",
+                   derived_id(kFormat, *org, "SRAnsweredQuestionnaire", *answered));
     a.part.kind = Part::Kind::item;
     a.part.parent_column = "IDQuestionnaire";
     a.part.element_id = "SRCode-" + c.source.key;
@@ -395,7 +397,7 @@ RowAction SystmOneMapper::code(const TableStep& step, const RowView& row) {
   auto text = cds.back().display.empty() ? cds.front().display : cds.back().display;
   ConsentInput in{*consent, c.patient, when, cds, text};
   auto a = start(c, RowAction::Kind::upsert, "Consent");
-  a.json = build_consent(c.source, false, in);
+  a.resource = build_consent(c.source, false, in);
   return a;
 }
 
@@ -437,7 +439,7 @@ RowAction SystmOneMapper::special_note(const RowView& row) {
   if (!start_date.empty() || !expired.empty()) r.add("period", period(start_date, expired, a));
   r.add("author", organisation_reference(c.source.organisation, a));
   auto action = start(c, RowAction::Kind::upsert, "Flag");
-  action.json = r.text();
+  action.resource = r.take();
   return action;
 }
 
@@ -474,7 +476,7 @@ RowAction SystmOneMapper::care_plan(const RowView& row) {
     r.add("note", std::move(notes));
   }
   auto action = start(c, RowAction::Kind::upsert, "CarePlan");
-  action.json = r.text();
+  action.resource = r.take();
   return action;
 }
 
@@ -487,8 +489,7 @@ RowAction SystmOneMapper::care_plan_item(const RowView& row) {
     return RowAction::quarantined("IDCarePlan", c.deleted ? "item delete without IDCarePlan: cannot find its care plan"
                                                           : "missing IDCarePlan");
   }
-  auto a = start(c, RowAction::Kind::part, "CarePlan");
-  a.id = derived_id(kFormat, *org, "SRCarePlan", *plan);
+  auto a = start(c, RowAction::Kind::part, "CarePlan", derived_id(kFormat, *org, "SRCarePlan", *plan));
   a.part.kind = Part::Kind::activity;
   a.part.parent_column = "IDCarePlan";
   a.part.element_id = "SRCarePlanItem-" + c.source.key;
@@ -538,7 +539,7 @@ RowAction SystmOneMapper::answered_questionnaire(const RowView& row) {
     if (info != questionnaires_.end() && !info->second.version.empty()) canonical += "|" + info->second.version;
   }
   auto a = start(c, RowAction::Kind::upsert, "QuestionnaireResponse");
-  a.json = build_questionnaire_response(c.source, false, {canonical, c.patient, when});
+  a.resource = build_questionnaire_response(c.source, false, {canonical, c.patient, when});
   return a;
 }
 
@@ -550,8 +551,8 @@ RowAction SystmOneMapper::free_text(const RowView& row) {
   if (!answered) {
     return RowAction::quarantined("IDAnsweredQuestionnaire", "missing IDAnsweredQuestionnaire");
   }
-  auto a = start(c, RowAction::Kind::part, "QuestionnaireResponse");
-  a.id = derived_id(kFormat, *org, "SRAnsweredQuestionnaire", *answered);
+  auto a = start(c, RowAction::Kind::part, "QuestionnaireResponse",
+                 derived_id(kFormat, *org, "SRAnsweredQuestionnaire", *answered));
   a.part.kind = Part::Kind::item;
   a.part.parent_column = "IDAnsweredQuestionnaire";
   a.part.element_id = "SRFreeText-" + c.source.key;
@@ -581,7 +582,7 @@ struct MedicationInput {
   bool other_organisation = false;
 };
 
-std::string build_medication(const Common& c, const MedicationInput& m) {
+json::Document build_medication(const Common& c, const MedicationInput& m) {
   ResourceDoc r("MedicationStatement", c.source, false);
   auto& a = r.alloc();
   r.add_string("status", m.status);
@@ -610,7 +611,7 @@ std::string build_medication(const Common& c, const MedicationInput& m) {
     doses.PushBack(dose, a);
     r.add("dosage", std::move(doses));
   }
-  return r.text();
+  return r.take();
 }
 
 }  // namespace
@@ -637,7 +638,7 @@ RowAction SystmOneMapper::repeat_template(const RowView& row) {
   m.quantity = row.str("MedicationQuantity");
   m.max_issues = row.str("MaxIssues");
   auto a = start(c, RowAction::Kind::upsert, "MedicationStatement");
-  a.json = build_medication(c, m);
+  a.resource = build_medication(c, m);
   return a;
 }
 
@@ -655,8 +656,8 @@ RowAction SystmOneMapper::medication(const TableStep& step, const RowView& row) 
     if (auto q = quarantine_date(systmone_datetime(row.str("DateMedicationStart")), "DateMedicationStart", date)) {
       return std::move(*q);
     }
-    auto a = start(c, RowAction::Kind::part, "MedicationStatement");
-    a.id = derived_id(kFormat, *org, "SRRepeatTemplate", *tmpl);
+    auto a = start(c, RowAction::Kind::part, "MedicationStatement",
+                   derived_id(kFormat, *org, "SRRepeatTemplate", *tmpl));
     a.part.kind = Part::Kind::last_issue;
     a.part.parent_column = "IDRepeatTemplate";
     a.part.element_id = c.source.key;
@@ -689,7 +690,7 @@ RowAction SystmOneMapper::medication(const TableStep& step, const RowView& row) 
   m.dosage = row.str("MedicationDosage");
   m.quantity = row.str("MedicationQuantity");
   auto a = start(c, RowAction::Kind::upsert, "MedicationStatement");
-  a.json = build_medication(c, m);
+  a.resource = build_medication(c, m);
   return a;
 }
 

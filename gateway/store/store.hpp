@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json.hpp"
 #include "core/result.hpp"
 #include "search/search_query.hpp"
 
@@ -96,6 +97,21 @@ class Transaction {
   virtual ~Transaction() = default;  // rolls back unless committed
   virtual Result<std::optional<Record>> read(const std::string& type, const std::string& id) = 0;
   virtual Result<WriteResult> put(const Write& w) = 0;
+  // put() of an update (create, or replace the current version) whose
+  // resource the caller has already parsed, e.g. the bulk import: the same
+  // checks, stored version and search rows as put() of its text, without a
+  // parse. The store takes `resource` over (sets its id, stamps its meta).
+  // A backend may skip put()'s per-write savepoint here, so after an error
+  // the transaction can only be rolled back: later calls and commit() fail.
+  virtual Result<WriteResult> put_document(const std::string& type, const std::string& id,
+                                           json::Document& resource) {
+    Write w;
+    w.kind = WriteKind::update;
+    w.type = type;
+    w.id = id;
+    w.json = json::to_string(resource);
+    return put(w);
+  }
   virtual Result<SearchPage> search(const search::Query& q) = 0;
   virtual Status add_outbox(const OutboxEntry& e) = 0;
   virtual Status add_quarantine(const QuarantineEntry& e) = 0;

@@ -53,7 +53,7 @@ class PostgresAuditLog final : public AuditLog {
 
   Status append(std::vector<AuditRow>& rows) override {
     if (rows.empty()) return {};
-    PG_TRY_ASSIGN(lease, pool_.acquire());
+    GW_TRY_ASSIGN(lease, pool_.acquire());
     Connection& db = *lease;
     static const std::string kBegin = "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kAuditLock) + ")";
     auto fail = [&](Error e) -> Status {
@@ -93,8 +93,8 @@ class PostgresAuditLog final : public AuditLog {
   }
 
   Result<std::optional<AuditRow>> last() override {
-    PG_TRY_ASSIGN(lease, pool_.acquire());
-    PG_TRY_ASSIGN(rows, lease->query(std::string("SELECT ") + kColumns + " FROM audit ORDER BY seq DESC LIMIT 1"));
+    GW_TRY_ASSIGN(lease, pool_.acquire());
+    GW_TRY_ASSIGN(rows, lease->query(std::string("SELECT ") + kColumns + " FROM audit ORDER BY seq DESC LIMIT 1"));
     if (rows.size() == 0) return std::optional<AuditRow>{};
     return std::optional<AuditRow>(row_from(rows, 0));
   }
@@ -146,8 +146,8 @@ class PostgresAuditLog final : public AuditLog {
 
  private:
   Result<std::vector<AuditRow>> run_rows(const Sql& sql) {
-    PG_TRY_ASSIGN(lease, pool_.acquire());
-    PG_TRY_ASSIGN(rows, lease->query(sql));
+    GW_TRY_ASSIGN(lease, pool_.acquire());
+    GW_TRY_ASSIGN(rows, lease->query(sql));
     std::vector<AuditRow> out;
     out.reserve(static_cast<size_t>(rows.size()));
     for (int i = 0; i < rows.size(); ++i) out.push_back(row_from(rows, i));

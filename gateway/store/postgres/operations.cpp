@@ -9,6 +9,7 @@
 #include "search/reference.hpp"
 #include "store/postgres/search_sql.hpp"
 #include "store/resource_meta.hpp"
+#include "store/search_total.hpp"
 
 namespace fhirgw::store::postgres {
 namespace {
@@ -36,7 +37,7 @@ Record record_at(const Rows& rows, int i) {
 }
 
 Result<std::vector<Record>> fetch_records(Connection& db, const Sql& sql) {
-  PG_TRY_ASSIGN(rows, db.query(sql));
+  GW_TRY_ASSIGN(rows, db.query(sql));
   std::vector<Record> out;
   out.reserve(static_cast<size_t>(rows.size()));
   for (int i = 0; i < rows.size(); ++i) out.push_back(record_at(rows, i));
@@ -44,7 +45,7 @@ Result<std::vector<Record>> fetch_records(Connection& db, const Sql& sql) {
 }
 
 Result<std::optional<Record>> first_record(Connection& db, const std::string& sql, const std::vector<Bind>& binds) {
-  PG_TRY_ASSIGN(rows, db.query(sql, binds));
+  GW_TRY_ASSIGN(rows, db.query(sql, binds));
   if (rows.size() == 0) return std::optional<Record>();
   return std::optional<Record>(record_at(rows, 0));
 }
@@ -53,7 +54,7 @@ Result<std::optional<Record>> first_record(Connection& db, const std::string& sq
 
 Status clear_index(Connection& db, int64_t rid) {
   // One round trip for the five tables.
-  PG_TRY(db.query(
+  GW_TRY(db.query(
       "WITH t AS (DELETE FROM idx_token WHERE res = $1), s AS (DELETE FROM idx_string WHERE res = $1),"
       " d AS (DELETE FROM idx_date WHERE res = $1), f AS (DELETE FROM idx_ref WHERE res = $1),"
       " u AS (DELETE FROM idx_uri WHERE res = $1) SELECT 1",
@@ -105,34 +106,34 @@ Status write_index(Connection& db, int64_t rid, const std::string& type,
     }
   }
   if (!tok_param.items.empty()) {
-    PG_TRY(db.query("INSERT INTO idx_token (res, type, param, system, code) SELECT $1, $2, u.p, u.s, u.c"
+    GW_TRY(db.query("INSERT INTO idx_token (res, type, param, system, code) SELECT $1, $2, u.p, u.s, u.c"
                     " FROM unnest($3::text[], $4::text[], $5::text[]) AS u(p, s, c)",
                     {rid, type, tok_param, tok_system, tok_code}));
-    PG_TRY(db.query("INSERT INTO codes_ever (res, system, code) SELECT DISTINCT $1::bigint, u.s, u.c"
+    GW_TRY(db.query("INSERT INTO codes_ever (res, system, code) SELECT DISTINCT $1::bigint, u.s, u.c"
                     " FROM unnest($2::text[], $3::text[]) AS u(s, c) ON CONFLICT DO NOTHING",
                     {rid, tok_system, tok_code}));
   }
   if (!str_param.items.empty())
-    PG_TRY(db.query("INSERT INTO idx_string (res, type, param, norm, exact) SELECT $1, $2, u.p, u.n, u.e"
+    GW_TRY(db.query("INSERT INTO idx_string (res, type, param, norm, exact) SELECT $1, $2, u.p, u.n, u.e"
                     " FROM unnest($3::text[], $4::text[], $5::text[]) AS u(p, n, e)",
                     {rid, type, str_param, str_norm, str_exact}));
   if (!date_param.items.empty())
-    PG_TRY(db.query("INSERT INTO idx_date (res, type, param, lo, hi) SELECT $1, $2, u.p, u.lo, u.hi"
+    GW_TRY(db.query("INSERT INTO idx_date (res, type, param, lo, hi) SELECT $1, $2, u.p, u.lo, u.hi"
                     " FROM unnest($3::text[], $4::bigint[], $5::bigint[]) AS u(p, lo, hi)",
                     {rid, type, date_param, date_lo, date_hi}));
   if (!ref_param.items.empty())
-    PG_TRY(db.query("INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url) SELECT $1, $2, u.p, u.t, u.i, u.u"
+    GW_TRY(db.query("INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url) SELECT $1, $2, u.p, u.t, u.i, u.u"
                     " FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS u(p, t, i, u)",
                     {rid, type, ref_param, ref_type, ref_id, ref_url}));
   if (!uri_param.items.empty())
-    PG_TRY(db.query("INSERT INTO idx_uri (res, type, param, uri) SELECT $1, $2, u.p, u.v"
+    GW_TRY(db.query("INSERT INTO idx_uri (res, type, param, uri) SELECT $1, $2, u.p, u.v"
                     " FROM unnest($3::text[], $4::text[]) AS u(p, v)",
                     {rid, type, uri_param, uri_value}));
   return {};
 }
 
 Status insert_version(Connection& db, const Record& rec) {
-  PG_TRY(db.query("INSERT INTO versions (res, type, id, version, last_updated, deleted, json)"
+  GW_TRY(db.query("INSERT INTO versions (res, type, id, version, last_updated, deleted, json)"
                   " VALUES ($1, $2, $3, $4, $5, $6::text::boolean, $7)",
                   {rec.row, rec.type, rec.id, rec.version, rec.last_updated_ms,
                    std::string(rec.deleted ? "true" : "false"), rec.json}));
@@ -154,10 +155,10 @@ Result<WriteResult> remove_resource(Connection& db, const Write& w, const std::o
   rec.last_updated_ms = now;
   rec.deleted = true;
   rec.json.clear();
-  PG_TRY(insert_version(db, rec));
-  PG_TRY(db.query("UPDATE resources SET version = $1, deleted = TRUE, last_updated = $2 WHERE rid = $3",
+  GW_TRY(insert_version(db, rec));
+  GW_TRY(db.query("UPDATE resources SET version = $1, deleted = TRUE, last_updated = $2 WHERE rid = $3",
                   {rec.version, now, rec.row}));
-  PG_TRY(clear_index(db, rec.row));
+  GW_TRY(clear_index(db, rec.row));
   return out;
 }
 
@@ -166,7 +167,7 @@ Result<WriteResult> put_inner(Connection& db, const Write& w) {
   if (!rt) return Error::make(400, "not-supported", "Resource type '" + w.type + "' is not supported");
   if (!search::is_valid_id(w.id))
     return Error::invalid("'" + w.id + "' is not a valid resource id", w.type + ".id");
-  PG_TRY_ASSIGN(cur, read_current(db, w.type, w.id));
+  GW_TRY_ASSIGN(cur, read_current(db, w.type, w.id));
   if (w.if_match_version && (!cur || cur->version != *w.if_match_version))
     return Error::make(412, "conflict",
                        "Version conflict: If-Match names version " + std::to_string(*w.if_match_version) +
@@ -181,7 +182,7 @@ Result<WriteResult> put_inner(Connection& db, const Write& w) {
   bool live = cur && !cur->deleted;
   if (w.kind == WriteKind::create && live) return Error::make(409, "duplicate", w.type + "/" + w.id + " already exists");
 
-  PG_TRY_ASSIGN(doc, json::parse(w.json));
+  GW_TRY_ASSIGN(doc, json::parse(w.json));
   if (!doc.IsObject()) return Error::invalid("The resource must be a JSON object");
   if (json::get_string(doc, "resourceType") != w.type)
     return Error::invalid("resourceType must be '" + w.type + "'", "resourceType");
@@ -191,7 +192,7 @@ Result<WriteResult> put_inner(Connection& db, const Write& w) {
   json::set_string(doc, "id", w.id, doc.GetAllocator());
 
   if (live) {
-    PG_TRY_ASSIGN(same, same_content(cur->json, doc));
+    GW_TRY_ASSIGN(same, same_content(cur->json, doc));
     if (same) return WriteResult{*cur, false, true};
   }
 
@@ -212,20 +213,20 @@ Result<WriteResult> put_inner(Connection& db, const Write& w) {
 
   if (cur) {
     rec.row = cur->row;
-    PG_TRY(db.query("UPDATE resources SET version = $1, deleted = FALSE, last_updated = $2, controller = $3,"
+    GW_TRY(db.query("UPDATE resources SET version = $1, deleted = FALSE, last_updated = $2, controller = $3,"
                     " patient_id = $4, author_org = $5, confidential = $6::text::boolean WHERE rid = $7",
                     {rec.version, now, g.controller, g.patient_id, g.author_org, confidential, rec.row}));
   } else {
-    PG_TRY_ASSIGN(ins, db.query("INSERT INTO resources (type, id, version, deleted, last_updated, controller,"
+    GW_TRY_ASSIGN(ins, db.query("INSERT INTO resources (type, id, version, deleted, last_updated, controller,"
                                 " patient_id, author_org, confidential)"
                                 " VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $8::text::boolean) RETURNING rid",
                                 {rec.type, rec.id, rec.version, now, g.controller, g.patient_id, g.author_org,
                                  confidential}));
     rec.row = ins.int_at(0, 0);
   }
-  PG_TRY(insert_version(db, rec));
-  if (cur) PG_TRY(clear_index(db, rec.row));  // a tombstone has none, but an update does
-  PG_TRY(write_index(db, rec.row, rec.type, entries));
+  GW_TRY(insert_version(db, rec));
+  if (cur) GW_TRY(clear_index(db, rec.row));  // a tombstone has none, but an update does
+  GW_TRY(write_index(db, rec.row, rec.type, entries));
   return WriteResult{rec, !live, false};
 }
 
@@ -264,7 +265,7 @@ std::string sort_value_text(const Rows& rows, int row, int first_col, size_t key
 // Rows strictly after the cursor in (s0 dir, s1 dir, …, rid asc) order.
 Status append_keyset(const search::Query& q, Sql& sql) {
   const auto& c = *q.after;
-  PG_TRY_ASSIGN(values, parse_cursor_values(q));
+  GW_TRY_ASSIGN(values, parse_cursor_values(q));
   sql << "(";
   for (size_t i = 0; i <= q.sort.size(); ++i) {
     if (i) sql << " OR ";
@@ -295,7 +296,7 @@ Status add_includes(Connection& db, const search::Query& q, SearchPage& page) {
     seen.insert(m.row);
   }
   auto collect = [&](const Sql& sql) -> Status {
-    PG_TRY_ASSIGN(recs, fetch_records(db, sql));
+    GW_TRY_ASSIGN(recs, fetch_records(db, sql));
     for (auto& r : recs)
       if (page.included.size() < kMaxIncluded && seen.insert(r.row).second) page.included.push_back(std::move(r));
     return {};
@@ -317,7 +318,7 @@ Status add_includes(Connection& db, const search::Query& q, SearchPage& page) {
     append_visibility(q.visibility, "r", CodeRows::current, sql);
     sql << " ORDER BY r.rid LIMIT ";
     sql.bind(static_cast<int64_t>(kMaxIncluded));
-    PG_TRY(collect(sql));
+    GW_TRY(collect(sql));
   }
   for (const auto& inc : q.revincludes) {
     Sql sql;
@@ -330,7 +331,7 @@ Status add_includes(Connection& db, const search::Query& q, SearchPage& page) {
     append_visibility(q.visibility, "r", CodeRows::current, sql);
     sql << " ORDER BY r.rid LIMIT ";
     sql.bind(static_cast<int64_t>(kMaxIncluded));
-    PG_TRY(collect(sql));
+    GW_TRY(collect(sql));
   }
   return {};
 }
@@ -344,7 +345,7 @@ Result<Sql> match_condition(const search::Query& q) {
   where.bind(q.type) << " AND NOT r.deleted";
   for (const auto& c : q.clauses) {
     where << " AND ";
-    PG_TRY(append_clause(c, q.type, "r", q.visibility, where));
+    GW_TRY(append_clause(c, q.type, "r", q.visibility, where));
   }
   where << " AND ";
   append_visibility(q.visibility, "r", CodeRows::current, where);
@@ -371,19 +372,19 @@ Result<std::optional<Record>> read_version(Connection& db, const std::string& ty
 }
 
 Result<WriteResult> put(Connection& db, const Write& w) {
-  PG_TRY(db.exec("SAVEPOINT gw_put"));
+  GW_TRY(db.exec("SAVEPOINT gw_put"));
   auto result = put_inner(db, w);
   if (!result) {
     (void)db.exec("ROLLBACK TO SAVEPOINT gw_put");
     (void)db.exec("RELEASE SAVEPOINT gw_put");
     return result;
   }
-  PG_TRY(db.exec("RELEASE SAVEPOINT gw_put"));
+  GW_TRY(db.exec("RELEASE SAVEPOINT gw_put"));
   return result;
 }
 
 Result<Sql> search_page_sql(const search::Query& q) {
-  PG_TRY_ASSIGN(where, match_condition(q));
+  GW_TRY_ASSIGN(where, match_condition(q));
   Sql sql;
   if (q.sort.empty()) {  // row order: no sort step, the keyset is a rid range
     sql << "SELECT " << kRecordCols
@@ -410,7 +411,7 @@ Result<Sql> search_page_sql(const search::Query& q) {
   sql << " FROM m JOIN resources r ON r.rid = m.rid JOIN versions v ON v.res = r.rid AND v.version = r.version";
   if (q.after) {
     sql << " WHERE ";
-    PG_TRY(append_keyset(q, sql));
+    GW_TRY(append_keyset(q, sql));
   }
   sql << " ORDER BY ";
   for (size_t i = 0; i < q.sort.size(); ++i)
@@ -422,20 +423,25 @@ Result<Sql> search_page_sql(const search::Query& q) {
 
 Result<SearchPage> search(Connection& db, const search::Query& q) {
   SearchPage page;
-  if (q.total != search::TotalMode::none || q.summary == search::Summary::count) {
-    PG_TRY_ASSIGN(where, match_condition(q));
+  auto count_matches = [&]() -> Result<int64_t> {
+    GW_TRY_ASSIGN(where, match_condition(q));
     Sql count;
     count << "SELECT COUNT(*) FROM resources r WHERE ";
     count.append(where);
-    PG_TRY_ASSIGN(rows, db.query(count));
-    page.total = rows.int_at(0, 0);
-  }
+    GW_TRY_ASSIGN(rows, db.query(count));
+    return rows.int_at(0, 0);
+  };
   if (q.summary == search::Summary::count || q.count <= 0) {
-    if (!page.total) PG_TRY(match_condition(q));  // still reject a bad query
+    if (wants_total(q)) {
+      GW_TRY_ASSIGN(total, count_matches());
+      page.total = total;
+    } else {
+      GW_TRY(match_condition(q));  // still reject a bad query
+    }
     return page;
   }
-  PG_TRY_ASSIGN(sql, search_page_sql(q));
-  PG_TRY_ASSIGN(rows, db.query(sql));
+  GW_TRY_ASSIGN(sql, search_page_sql(q));
+  GW_TRY_ASSIGN(rows, db.query(sql));
   for (int i = 0; i < rows.size(); ++i) {
     if (page.matches.size() == static_cast<size_t>(q.count)) {  // one more exists: there is a next page
       const Record& last = page.matches.back();
@@ -446,7 +452,8 @@ Result<SearchPage> search(Connection& db, const search::Query& q) {
     r.sort_value = sort_value_text(rows, i, kRecordColCount, q.sort.size());
     page.matches.push_back(std::move(r));
   }
-  PG_TRY(add_includes(db, q, page));
+  GW_TRY(fill_total(q, page, count_matches));
+  GW_TRY(add_includes(db, q, page));
   return page;
 }
 
@@ -474,7 +481,7 @@ Result<HistoryPage> history(Connection& db, const HistoryQuery& q) {
     Sql count;
     count << "SELECT COUNT(*) FROM versions v JOIN resources r ON r.rid = v.res WHERE ";
     count.append(where);
-    PG_TRY_ASSIGN(rows, db.query(count));
+    GW_TRY_ASSIGN(rows, db.query(count));
     page.total = rows.int_at(0, 0);
   }
   if (q.count <= 0) return page;
@@ -487,7 +494,7 @@ Result<HistoryPage> history(Connection& db, const HistoryQuery& q) {
   }
   sql << " ORDER BY v.seq DESC LIMIT ";
   sql.bind(static_cast<int64_t>(q.count) + 1);
-  PG_TRY_ASSIGN(rows, db.query(sql));
+  GW_TRY_ASSIGN(rows, db.query(sql));
   int64_t last_seq = 0;
   for (int i = 0; i < rows.size(); ++i) {
     if (page.versions.size() == static_cast<size_t>(q.count)) {
@@ -501,14 +508,14 @@ Result<HistoryPage> history(Connection& db, const HistoryQuery& q) {
 }
 
 Status add_outbox(Connection& db, const OutboxEntry& e) {
-  PG_TRY(db.query("INSERT INTO outbox (controller, type, id, version, author_org, created_ms)"
+  GW_TRY(db.query("INSERT INTO outbox (controller, type, id, version, author_org, created_ms)"
                   " VALUES ($1, $2, $3, $4, $5, $6)",
                   {e.controller, e.type, e.id, e.version, e.author_org, fhir_time::now_ms()}));
   return {};
 }
 
 Status add_quarantine(Connection& db, const QuarantineEntry& e) {
-  PG_TRY(db.query("INSERT INTO quarantine (import_id, format, organisation, file, line, column_name, message, raw,"
+  GW_TRY(db.query("INSERT INTO quarantine (import_id, format, organisation, file, line, column_name, message, raw,"
                   " created_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                   {e.import_id, e.format, e.organisation, e.file, e.line, e.column, e.message, e.raw,
                    e.created_ms ? e.created_ms : fhir_time::now_ms()}));
@@ -524,7 +531,7 @@ Result<std::vector<ResourceKey>> live_keys(Connection& db, const std::string& co
     binds.emplace_back(patient_id);
   }
   sql += " ORDER BY rid";
-  PG_TRY_ASSIGN(rows, db.query(sql, binds));
+  GW_TRY_ASSIGN(rows, db.query(sql, binds));
   std::vector<ResourceKey> out;
   for (int i = 0; i < rows.size(); ++i) out.push_back({rows.text_at(i, 0), rows.text_at(i, 1)});
   return out;
@@ -532,7 +539,7 @@ Result<std::vector<ResourceKey>> live_keys(Connection& db, const std::string& co
 
 Result<std::vector<QuarantineEntry>> list_quarantine(Connection& db, const std::string& import_id, int limit,
                                                      int64_t after_id) {
-  PG_TRY_ASSIGN(rows, db.query("SELECT id, import_id, format, organisation, file, line, column_name, message, raw,"
+  GW_TRY_ASSIGN(rows, db.query("SELECT id, import_id, format, organisation, file, line, column_name, message, raw,"
                                " created_ms FROM quarantine WHERE import_id = $1 AND id > $2 ORDER BY id LIMIT $3",
                                {import_id, after_id, static_cast<int64_t>(std::max(limit, 0))}));
   std::vector<QuarantineEntry> out;
@@ -554,7 +561,7 @@ Result<std::vector<QuarantineEntry>> list_quarantine(Connection& db, const std::
 }
 
 Result<std::vector<OutboxEntry>> list_outbox(Connection& db, const std::string& controller, int64_t since_ms) {
-  PG_TRY_ASSIGN(rows, db.query("SELECT controller, type, id, version, author_org, created_ms FROM outbox"
+  GW_TRY_ASSIGN(rows, db.query("SELECT controller, type, id, version, author_org, created_ms FROM outbox"
                                " WHERE controller = $1 AND created_ms >= $2 ORDER BY seq",
                                {controller, since_ms}));
   std::vector<OutboxEntry> out;
@@ -565,14 +572,14 @@ Result<std::vector<OutboxEntry>> list_outbox(Connection& db, const std::string& 
 }
 
 Result<int64_t> change_seq(Connection& db) {
-  PG_TRY_ASSIGN(rows, db.query("SELECT COALESCE(MAX(seq), 0) FROM versions"));
+  GW_TRY_ASSIGN(rows, db.query("SELECT COALESCE(MAX(seq), 0) FROM versions"));
   return rows.int_at(0, 0);
 }
 
 Result<std::vector<Record>> changed_since(Connection& db, int64_t after_seq, const std::vector<std::string>& types,
                                           int limit) {
   // Each changed resource once, with its current version; row = its latest seq.
-  PG_TRY_ASSIGN(rows, db.query(std::string("SELECT ") + kRecordCols +
+  GW_TRY_ASSIGN(rows, db.query(std::string("SELECT ") + kRecordCols +
                                    ", c.last_seq FROM (SELECT res, MAX(seq) AS last_seq FROM versions"
                                    " WHERE seq > $1 AND type = ANY($2::text[]) GROUP BY res"
                                    " ORDER BY last_seq LIMIT $3) c"

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/try.hpp"
 
 struct pg_conn;
 struct pg_result;
@@ -90,15 +91,3 @@ std::string redact_url(const std::string& url);
 
 }  // namespace fhirgw::store::postgres
 
-// Early returns for Result/Status values inside the PostgreSQL backend.
-#define PG_TRY(expr)                                                 \
-  do {                                                               \
-    auto&& pg_try_result_ = (expr);                                  \
-    if (!pg_try_result_) return std::move(pg_try_result_).error();   \
-  } while (0)
-#define PG_CONCAT_(a, b) a##b
-#define PG_CONCAT(a, b) PG_CONCAT_(a, b)
-#define PG_TRY_ASSIGN(var, expr)                                                              \
-  auto PG_CONCAT(pg_res_, __LINE__) = (expr);                                                 \
-  if (!PG_CONCAT(pg_res_, __LINE__)) return std::move(PG_CONCAT(pg_res_, __LINE__)).error(); \
-  auto& var = *PG_CONCAT(pg_res_, __LINE__)

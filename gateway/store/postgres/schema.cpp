@@ -156,7 +156,7 @@ REVOKE UPDATE, DELETE, TRUNCATE ON audit FROM PUBLIC;
 int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
 Status migrate(Connection& db) {
-  PG_TRY(db.exec("BEGIN"));
+  GW_TRY(db.exec("BEGIN"));
   auto fail = [&](Error e) -> Status {
     (void)db.exec("ROLLBACK");
     return e;

@@ -74,9 +74,9 @@ class SqliteAuditLog : public AuditLog {
 
   Status append(std::vector<AuditRow>& rows) override {
     std::lock_guard lock(mu_);
-    if (auto s = conn_->exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+    if (auto s = conn_->run_cached("BEGIN IMMEDIATE"); !s.ok()) return s;
     auto fail = [&](Error e) -> Status {
-      (void)conn_->exec("ROLLBACK");
+      (void)conn_->run_cached("ROLLBACK");
       return e;
     };
     // Another instance may have appended since this one last looked: join the real end.
@@ -100,7 +100,7 @@ class SqliteAuditLog : public AuditLog {
       s.bind(14, r.policy_version).bind(15, r.json).bind(16, r.prev_hash).bind(17, r.hash);
       if (auto st = s.run(); !st.ok()) return fail(st.error());
     }
-    if (auto s = conn_->exec("COMMIT"); !s.ok()) return fail(s.error());
+    if (auto s = conn_->run_cached("COMMIT"); !s.ok()) return fail(s.error());
     return {};
   }
 

@@ -62,6 +62,7 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
 
   Status exec(std::string_view sql);  // one or more statements, no binds
+  Status run_cached(const std::string& sql);  // one statement, no binds, prepared once
   Result<Statement> prepare(const std::string& sql);
   int64_t last_insert_rowid() const;
   Error error(std::string_view context) const;  // the connection's last error as an Error

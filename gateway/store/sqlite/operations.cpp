@@ -1,5 +1,6 @@
 #include "store/sqlite/operations.hpp"
 #include "store/resource_meta.hpp"
+#include "store/search_total.hpp"
 
 #include <algorithm>
 #include <set>
@@ -7,22 +8,10 @@
 #include "core/fhir_time.hpp"
 #include "core/json.hpp"
 #include "core/systems.hpp"
+#include "core/try.hpp"
 #include "search/indexer.hpp"
 #include "search/reference.hpp"
 #include "store/sqlite/search_sql.hpp"
-
-// Early returns for Result/Status values: keeps the SQL sequences readable.
-#define GW_TRY(expr)                                     \
-  do {                                                   \
-    auto&& gw_try_result_ = (expr);                      \
-    if (!gw_try_result_) return std::move(gw_try_result_).error(); \
-  } while (0)
-#define GW_CONCAT_(a, b) a##b
-#define GW_CONCAT(a, b) GW_CONCAT_(a, b)
-#define GW_TRY_ASSIGN(var, expr)                                        \
-  auto GW_CONCAT(gw_res_, __LINE__) = (expr);                          \
-  if (!GW_CONCAT(gw_res_, __LINE__)) return std::move(GW_CONCAT(gw_res_, __LINE__)).error(); \
-  auto& var = *GW_CONCAT(gw_res_, __LINE__)
 
 namespace fhirgw::store::sqlite {
 namespace {
@@ -74,166 +63,7 @@ Result<std::vector<Record>> fetch_records(Connection& db, const Sql& sql) {
 
 // Governance columns, meta stamping and unchanged detection: store/resource_meta (shared by both backends).
 
-// ---- index rows ----
-
-Status clear_index(Connection& db, int64_t rid) {
-  for (const char* table : {"idx_token", "idx_string", "idx_date", "idx_ref", "idx_uri"}) {
-    GW_TRY_ASSIGN(del, db.prepare(std::string("DELETE FROM ") + table + " WHERE res = ?"));
-    del.bind(1, rid);
-    GW_TRY(del.run());
-  }
-  return {};
-}
-
-Status write_index(Connection& db, int64_t rid, const std::string& type,
-                   const std::vector<search::IndexEntry>& entries) {
-  using model::ParamType;
-  for (const auto& e : entries) {
-    // _id and _lastUpdated are searched on the resources row itself.
-    if (e.param == "_id" || e.param == "_lastUpdated") continue;
-    switch (e.type) {
-      case ParamType::token: {
-        GW_TRY_ASSIGN(s, db.prepare("INSERT INTO idx_token (res, type, param, system, code) VALUES (?,?,?,?,?)"));
-        s.bind(1, rid).bind(2, type).bind(3, e.param).bind(4, e.system).bind(5, e.code);
-        GW_TRY(s.run());
-        GW_TRY_ASSIGN(ever, db.prepare("INSERT OR IGNORE INTO codes_ever (res, system, code) VALUES (?,?,?)"));
-        ever.bind(1, rid).bind(2, e.system).bind(3, e.code);
-        GW_TRY(ever.run());
-        break;
-      }
-      case ParamType::string: {
-        GW_TRY_ASSIGN(s, db.prepare("INSERT INTO idx_string (res, type, param, norm, exact) VALUES (?,?,?,?,?)"));
-        s.bind(1, rid).bind(2, type).bind(3, e.param).bind(4, e.text).bind(5, e.exact);
-        GW_TRY(s.run());
-        break;
-      }
-      case ParamType::date: {
-        GW_TRY_ASSIGN(s, db.prepare("INSERT INTO idx_date (res, type, param, lo, hi) VALUES (?,?,?,?,?)"));
-        s.bind(1, rid).bind(2, type).bind(3, e.param).bind(4, e.lo_ms).bind(5, e.hi_ms);
-        GW_TRY(s.run());
-        break;
-      }
-      case ParamType::reference: {
-        GW_TRY_ASSIGN(s, db.prepare(
-                             "INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES (?,?,?,?,?,?)"));
-        s.bind(1, rid).bind(2, type).bind(3, e.param).bind(4, e.ref_type).bind(5, e.ref_id).bind(6, e.ref_url);
-        GW_TRY(s.run());
-        break;
-      }
-      case ParamType::uri: {
-        GW_TRY_ASSIGN(s, db.prepare("INSERT INTO idx_uri (res, type, param, uri) VALUES (?,?,?,?)"));
-        s.bind(1, rid).bind(2, type).bind(3, e.param).bind(4, e.text);
-        GW_TRY(s.run());
-        break;
-      }
-      case ParamType::number: break;
-    }
-  }
-  return {};
-}
-
-Status insert_version(Connection& db, const Record& rec) {
-  GW_TRY_ASSIGN(s, db.prepare(
-                       "INSERT INTO versions (res, type, id, version, last_updated, deleted, json) "
-                       "VALUES (?,?,?,?,?,?,?)"));
-  s.bind(1, rec.row).bind(2, rec.type).bind(3, rec.id).bind(4, rec.version).bind(5, rec.last_updated_ms);
-  s.bind(6, int64_t{rec.deleted ? 1 : 0}).bind(7, rec.json);
-  return s.run();
-}
-
-Result<WriteResult> remove_resource(Connection& db, const Write& w, const std::optional<Record>& cur, int64_t now) {
-  WriteResult out;
-  if (!cur) {  // never existed: nothing to do
-    out.record.type = w.type;
-    out.record.id = w.id;
-    out.record.deleted = true;
-    return out;
-  }
-  out.record = *cur;
-  if (cur->deleted) return out;
-  Record& rec = out.record;
-  rec.version = cur->version + 1;
-  rec.last_updated_ms = now;
-  rec.deleted = true;
-  rec.json.clear();
-  GW_TRY(insert_version(db, rec));
-  GW_TRY_ASSIGN(upd, db.prepare("UPDATE resources SET version = ?, deleted = 1, last_updated = ? WHERE rid = ?"));
-  upd.bind(1, rec.version).bind(2, now).bind(3, rec.row);
-  GW_TRY(upd.run());
-  GW_TRY(clear_index(db, rec.row));
-  return out;
-}
-
-Result<WriteResult> put_inner(Connection& db, const Write& w) {
-  const model::ResourceType* rt = model::find_type(w.type);
-  if (!rt) return Error::make(400, "not-supported", "Resource type '" + w.type + "' is not supported");
-  if (!search::is_valid_id(w.id))
-    return Error::invalid("'" + w.id + "' is not a valid resource id", w.type + ".id");
-  GW_TRY_ASSIGN(cur, read_current(db, w.type, w.id));
-  if (w.if_match_version && (!cur || cur->version != *w.if_match_version))
-    return Error::make(412, "conflict",
-                       "Version conflict: If-Match names version " + std::to_string(*w.if_match_version) +
-                           " but the current version of " + w.type + "/" + w.id + " is " +
-                           (cur ? std::to_string(cur->version) : std::string("none")));
-  int64_t now = fhir_time::now_ms();
-  // lastUpdated never goes backwards for a resource, even if the clock does.
-  if (cur && now <= cur->last_updated_ms) now = cur->last_updated_ms + 1;
-  if (w.kind == WriteKind::remove) return remove_resource(db, w, cur, now);
-
-  bool live = cur && !cur->deleted;
-  if (w.kind == WriteKind::create && live)
-    return Error::make(409, "duplicate", w.type + "/" + w.id + " already exists");
-
-  GW_TRY_ASSIGN(doc, json::parse(w.json));
-  if (!doc.IsObject()) return Error::invalid("The resource must be a JSON object");
-  if (json::get_string(doc, "resourceType") != w.type)
-    return Error::invalid("resourceType must be '" + w.type + "'", "resourceType");
-  if (auto id = json::get_string(doc, "id"); id && *id != w.id)
-    return Error::invalid("The resource id '" + std::string(*id) + "' does not match '" + w.id + "'",
-                          w.type + ".id");
-  json::set_string(doc, "id", w.id, doc.GetAllocator());
-
-  if (live) {
-    GW_TRY_ASSIGN(same, same_content(cur->json, doc));
-    if (same) return WriteResult{*cur, false, true};
-  }
-
-  Record rec;
-  rec.type = w.type;
-  rec.id = w.id;
-  rec.version = cur ? cur->version + 1 : 1;
-  rec.last_updated_ms = now;
-  stamp_meta(doc, rec.version, now);
-  rec.json = json::to_string(doc);
-  auto entries = search::extract_index(*rt, doc);
-  Governance g = derive_governance(*rt, w.id, doc, entries);
-  rec.controller = g.controller;
-  rec.patient_id = g.patient_id;
-  rec.author_org = g.author_org;
-  rec.confidential = g.confidential;
-
-  if (cur) {
-    rec.row = cur->row;
-    GW_TRY_ASSIGN(upd, db.prepare(
-                           "UPDATE resources SET version = ?, deleted = 0, last_updated = ?, controller = ?, "
-                           "patient_id = ?, author_org = ?, confidential = ? WHERE rid = ?"));
-    upd.bind(1, rec.version).bind(2, now).bind(3, g.controller).bind(4, g.patient_id).bind(5, g.author_org);
-    upd.bind(6, int64_t{g.confidential ? 1 : 0}).bind(7, rec.row);
-    GW_TRY(upd.run());
-  } else {
-    GW_TRY_ASSIGN(ins, db.prepare(
-                           "INSERT INTO resources (type, id, version, deleted, last_updated, controller, "
-                           "patient_id, author_org, confidential) VALUES (?,?,?,0,?,?,?,?,?)"));
-    ins.bind(1, rec.type).bind(2, rec.id).bind(3, rec.version).bind(4, now).bind(5, g.controller);
-    ins.bind(6, g.patient_id).bind(7, g.author_org).bind(8, int64_t{g.confidential ? 1 : 0});
-    GW_TRY(ins.run());
-    rec.row = db.last_insert_rowid();
-  }
-  GW_TRY(insert_version(db, rec));
-  if (cur) GW_TRY(clear_index(db, rec.row));  // a tombstone has none, but an update does
-  GW_TRY(write_index(db, rec.row, rec.type, entries));
-  return WriteResult{rec, !live, false};
-}
+// Writes (put, put_document): store/sqlite/write.cpp.
 
 // ---- search ----
 
@@ -365,18 +195,6 @@ Result<std::optional<Record>> read_version(Connection& db, const std::string& ty
   return std::optional<Record>(record_at(s));
 }
 
-Result<WriteResult> put(Connection& db, const Write& w) {
-  GW_TRY(db.exec("SAVEPOINT gw_put"));
-  auto result = put_inner(db, w);
-  if (!result) {
-    (void)db.exec("ROLLBACK TO gw_put");
-    (void)db.exec("RELEASE gw_put");
-    return result;
-  }
-  GW_TRY(db.exec("RELEASE gw_put"));
-  return result;
-}
-
 namespace {
 
 // The WHERE condition shared by a search's page and its total.
@@ -445,17 +263,22 @@ Result<Sql> search_page_sql(const search::Query& q) {
 
 Result<SearchPage> search(Connection& db, const search::Query& q) {
   SearchPage page;
-  if (q.total != search::TotalMode::none || q.summary == search::Summary::count) {
+  auto count_matches = [&]() -> Result<int64_t> {
     GW_TRY_ASSIGN(where, match_condition(q));
     Sql count;
     count << "SELECT COUNT(*) FROM resources r WHERE ";
     append(count, where);
     GW_TRY_ASSIGN(s, prepare(db, count));
     GW_TRY(s.step());
-    page.total = s.int_at(0);
-  }
+    return s.int_at(0);
+  };
   if (q.summary == search::Summary::count || q.count <= 0) {
-    if (!page.total) GW_TRY(match_condition(q));  // still reject a bad query
+    if (wants_total(q)) {
+      GW_TRY_ASSIGN(total, count_matches());
+      page.total = total;
+    } else {
+      GW_TRY(match_condition(q));  // still reject a bad query
+    }
     return page;
   }
   GW_TRY_ASSIGN(sql, search_page_sql(q));
@@ -472,6 +295,7 @@ Result<SearchPage> search(Connection& db, const search::Query& q) {
     r.sort_value = sort_value_text(s, kRecordColCount, q.sort.size());
     page.matches.push_back(std::move(r));
   }
+  GW_TRY(fill_total(q, page, count_matches));
   GW_TRY(add_includes(db, q, page));
   return page;
 }

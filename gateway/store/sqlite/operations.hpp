@@ -7,6 +7,7 @@
 
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/search_sql.hpp"
+#include "store/sqlite/write.hpp"  // put, put_document
 #include "store/store.hpp"
 
 namespace fhirgw::store::sqlite {
@@ -14,8 +15,6 @@ namespace fhirgw::store::sqlite {
 Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id);
 Result<std::optional<Record>> read_version(Connection& db, const std::string& type, const std::string& id,
                                            int64_t version);
-// All-or-nothing inside the caller's transaction (a savepoint per write).
-Result<WriteResult> put(Connection& db, const Write& w);
 Result<SearchPage> search(Connection& db, const search::Query& q);
 // The SQL of one search page (exposed so tests can EXPLAIN QUERY PLAN it).
 Result<Sql> search_page_sql(const search::Query& q);

@@ -29,6 +29,15 @@ class SqliteTransaction final : public Transaction {
     if (done_) return finished();
     return sqlite::put(db_, w);
   }
+  Result<WriteResult> put_document(const std::string& type, const std::string& id, json::Document& doc) override {
+    if (done_) return finished();
+    if (!held_) held_ = std::make_unique<WriteStatements>(db_);
+    auto result = sqlite::put_document(*held_, type, id, doc);
+    // No savepoint: a failed write may be half applied, so nothing more may
+    // happen in this transaction but its rollback.
+    if (!result) abandon();
+    return result;
+  }
   Result<SearchPage> search(const search::Query& q) override {
     if (done_) return finished();
     return sqlite::search(db_, q);
@@ -49,6 +58,7 @@ class SqliteTransaction final : public Transaction {
   Status commit() override {
     if (done_) return finished();
     done_ = true;
+    held_.reset();  // statements back to the connection's cache, none left active
     if (auto st = db_.exec("COMMIT"); !st) {
       (void)db_.exec("ROLLBACK");
       return st;
@@ -58,9 +68,15 @@ class SqliteTransaction final : public Transaction {
 
  private:
   static Error finished() { return Error::internal("The store transaction has already ended"); }
+  void abandon() {
+    held_.reset();
+    (void)db_.exec("ROLLBACK");
+    done_ = true;
+  }
 
   std::unique_lock<std::mutex> lock_;  // the writer connection, held until destruction
   Connection& db_;
+  std::unique_ptr<WriteStatements> held_;  // put_document's statements, kept for the transaction
   bool done_ = false;
 };
 
@@ -70,11 +86,11 @@ class SqliteStore final : public Store {
       : path_(std::move(path)), writer_(std::move(writer)) {}
 
   Result<std::optional<Record>> read(const std::string& type, const std::string& id) override {
-    return with_reader([&](Connection& db) { return read_current(db, type, id); });
+    return with_reader([&](Connection& db) { return read_current(db, type, id); }, Snapshot::statement);
   }
   Result<std::optional<Record>> vread(const std::string& type, const std::string& id,
                                       int64_t version) override {
-    return with_reader([&](Connection& db) { return read_version(db, type, id, version); });
+    return with_reader([&](Connection& db) { return read_version(db, type, id, version); }, Snapshot::statement);
   }
   Result<HistoryPage> history(const HistoryQuery& q) override {
     return with_reader([&](Connection& db) { return sqlite::history(db, q); });
@@ -95,7 +111,7 @@ class SqliteStore final : public Store {
     return with_reader([&](Connection& db) { return sqlite::list_outbox(db, controller, since_ms); });
   }
   Result<int64_t> change_seq() override {
-    return with_reader([&](Connection& db) { return sqlite::change_seq(db); });
+    return with_reader([&](Connection& db) { return sqlite::change_seq(db); }, Snapshot::statement);
   }
   Result<std::vector<Record>> changed_since(int64_t after_seq, const std::vector<std::string>& types,
                                             int limit) override {
@@ -104,10 +120,14 @@ class SqliteStore final : public Store {
   std::string backend_name() const override { return "sqlite"; }
 
  private:
-  // Runs f on a pooled read connection inside one read transaction, so a
-  // search's page, total and includes come from the same snapshot.
+  // How much of the database one reader call must see consistently. A single
+  // SELECT is already its own read transaction in SQLite; several statements
+  // (a search's page, total and includes) share an explicit one.
+  enum class Snapshot { statement, call };
+
+  // Runs f on a pooled read connection.
   template <class F>
-  auto with_reader(F&& f) -> decltype(f(std::declval<Connection&>())) {
+  auto with_reader(F&& f, Snapshot snapshot = Snapshot::call) -> decltype(f(std::declval<Connection&>())) {
     std::unique_ptr<Connection> conn;
     {
       std::lock_guard<std::mutex> g(pool_mu_);
@@ -121,9 +141,12 @@ class SqliteStore final : public Store {
       if (!opened) return std::move(opened).error();
       conn = std::move(*opened);
     }
-    if (auto st = conn->exec("BEGIN"); !st) return std::move(st).error();
+    const bool explicit_txn = snapshot == Snapshot::call;
+    if (explicit_txn)
+      if (auto st = conn->run_cached("BEGIN"); !st) return std::move(st).error();
     auto result = f(*conn);
-    if (auto st = conn->exec(result ? "COMMIT" : "ROLLBACK"); !st && result) return std::move(st).error();
+    if (explicit_txn)
+      if (auto st = conn->run_cached(result ? "COMMIT" : "ROLLBACK"); !st && result) return std::move(st).error();
     std::lock_guard<std::mutex> g(pool_mu_);
     if (idle_.size() < kMaxIdleReaders) idle_.push_back(std::move(conn));
     return result;

@@ -152,6 +152,54 @@ TEST(CsvReader, RecordsSpanningChunkBoundariesStream) {
   }
 }
 
+TEST(CsvReader, ReusedFieldsNeverLeakFromTheRecordBefore) {
+  // Each record is read into the same Row: a short record after a long one,
+  // and empty fields after full ones, must not keep the earlier contents.
+  auto p = parse("a,b,c\nlong-value-1,long-value-2,long-value-3\nx,,\n,y\n\"\",\"\",z\n");
+  ASSERT_EQ(p.rows.size(), 4u);
+  EXPECT_EQ(p.rows[1].fields, (std::vector<std::string>{"x", "", ""}));
+  ASSERT_TRUE(p.rows[2].error);
+  EXPECT_EQ(p.rows[2].fields, (std::vector<std::string>{"", "y"}));
+  EXPECT_EQ(p.rows[3].fields, (std::vector<std::string>{"", "", "z"}));
+  EXPECT_EQ(p.rows[3].raw, "\"\",\"\",z\n");
+}
+
+TEST(CsvReader, PositionsAfterLongPlainRunsAreExact) {
+  // Plain content is copied a run at a time: columns and lines of errors
+  // found after such runs still count every byte.
+  auto p = parse("a,b\nabcdefghij,klm\"no\nfine,\"quoted \"x\n");
+  ASSERT_EQ(p.rows.size(), 2u);
+  ASSERT_TRUE(p.rows[0].error);
+  EXPECT_EQ(p.rows[0].error->column, "b");
+  EXPECT_EQ(p.rows[0].error->message, "quote inside an unquoted field at line 2, column 15");
+  EXPECT_EQ(p.rows[0].fields[1], "klm\"no");
+  ASSERT_TRUE(p.rows[1].error);
+  EXPECT_EQ(p.rows[1].error->column, "b");
+  EXPECT_EQ(p.rows[1].error->message, "unexpected character after closing quote at line 3, column 15");
+  EXPECT_EQ(p.rows[1].line, 3);
+}
+
+TEST(CsvReader, LongUnquotedFieldsAcrossChunkBoundaries) {
+  // Unquoted fields longer than the 64 KiB read chunk, and a raw record
+  // capped at kRawCap.
+  std::string big(150000, 'q');
+  auto p = parse("a,b\n" + big + ",1\nz," + big + "\n");
+  ASSERT_EQ(p.rows.size(), 2u);
+  EXPECT_EQ(p.rows[0].fields[0], big);
+  EXPECT_EQ(p.rows[0].fields[1], "1");
+  EXPECT_EQ(p.rows[0].raw.size(), Reader::kRawCap);
+  EXPECT_EQ(p.rows[1].fields[1], big);
+  EXPECT_EQ(p.rows[1].line, 3);
+}
+
+TEST(CsvReader, AsciiFieldsAndConvertedFieldsInOneRecord) {
+  // ASCII fields are taken as they are; a cp1252 field beside them is converted.
+  auto p = parse("a,b,c\nplain,Zo\xEB,\x80 5\n", Encoding::cp1252);
+  ASSERT_EQ(p.rows.size(), 1u);
+  EXPECT_FALSE(p.rows[0].error);
+  EXPECT_EQ(p.rows[0].fields, (std::vector<std::string>{"plain", "Zoë", "€ 5"}));
+}
+
 TEST(CsvWriter, QuotesEveryFieldUsesCrlfAndRoundTrips) {
   std::ostringstream out;
   Writer w(out);

@@ -3,9 +3,11 @@
 #include <gtest/gtest.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/ids.hpp"
 #include "core/systems.hpp"
 #include "mapping/categories.hpp"
 #include "mapping/common_resources.hpp"
+#include "mapping/source_key.hpp"
 #include "mapping/source_mapper.hpp"
 
 using namespace fhirgw;
@@ -103,4 +105,24 @@ TEST(ColumnRules, LongestPrefixAtAnElementBoundary) {
   EXPECT_EQ(column_by_rules(rules, "T", "Flag.codes"), "");
   EXPECT_EQ(column_by_rules(rules, "U", "Flag.code"), "Other");
   EXPECT_EQ(column_by_rules(rules, "V", "Flag.code"), "");
+}
+
+TEST(DerivedId, RememberedIdsAreTheIdsDerivedAfresh) {
+  // derived_id remembers recent ids in a fixed number of slots; whatever it
+  // remembers or overwrites, every answer is the SHA-1 derivation itself.
+  auto fresh = [](const std::string& org, const std::string& table, const std::string& key) {
+    return ids::derived_uuid("emis/" + org + "/" + table, key);
+  };
+  std::vector<std::string> keys;
+  for (int i = 0; i < 1000; ++i) keys.push_back("key-" + std::to_string(i));
+  for (int round = 0; round < 3; ++round) {
+    for (size_t i = 0; i < keys.size(); i += (round == 1 ? 7 : 1)) {
+      ASSERT_EQ(derived_id("emis", "A81001", "Admin_Patient", keys[i]), fresh("A81001", "Admin_Patient", keys[i]));
+      // The same key under another organisation or table is another id.
+      ASSERT_EQ(derived_id("emis", "B82002", "Admin_Patient", keys[i]), fresh("B82002", "Admin_Patient", keys[i]));
+      ASSERT_EQ(derived_id("emis", "A81001", "CareRecord_Alert", keys[i]),
+                fresh("A81001", "CareRecord_Alert", keys[i]));
+    }
+  }
+  EXPECT_NE(derived_id("emis", "A81001", "Admin_Patient", "k"), derived_id("emis", "A81001", "Admin_Patient", "k2"));
 }

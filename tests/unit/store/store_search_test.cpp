@@ -253,6 +253,22 @@ TEST_P(SearchTest, TotalsAndCountOnly) {
   EXPECT_FALSE(page.total);
   EXPECT_EQ(page.matches.size(), 4u);
   EXPECT_FALSE(page.next);
+
+  // A first page that holds every match counts itself; a later page still
+  // reports the whole total, not its own size.
+  q = query("MedicationStatement", {{"_count", "4"}});
+  page = run(q);
+  EXPECT_EQ(page.matches.size(), 4u);
+  EXPECT_FALSE(page.next);
+  EXPECT_EQ(page.total, 4);
+  q = query("MedicationStatement", {{"_count", "3"}});
+  page = run(q);
+  ASSERT_TRUE(page.next);
+  q.after = page.next;
+  page = run(q);
+  EXPECT_EQ(page.matches.size(), 1u);
+  EXPECT_FALSE(page.next);
+  EXPECT_EQ(page.total, 4);
 }
 
 TEST_P(SearchTest, SearchesAreDrivenByTheirIndexes) {

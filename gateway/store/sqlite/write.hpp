@@ -1,0 +1,68 @@
+#pragma once
+// The SQLite write path: a resource's new version, its governance columns and
+// its search index rows, inside the caller's transaction (the writer's BEGIN
+// IMMEDIATE). One implementation serves both put() (the REST path) and the
+// bulk import's put_document(), so an imported resource is indexed exactly as
+// a POSTed one.
+#include <array>
+#include <optional>
+#include <string>
+
+#include "core/json.hpp"
+#include "store/sqlite/db.hpp"
+#include "store/store.hpp"
+
+namespace fhirgw::store::sqlite {
+
+// The statements a write runs, each prepared on first use. put() takes a
+// fresh set per call (borrowed from the connection's statement cache and
+// given back at the end); a bulk import keeps one set for its whole
+// transaction rather than looking every statement up again for every row.
+class WriteStatements {
+ public:
+  enum Sql {
+    insert_resource,
+    update_resource,
+    delete_resource,
+    insert_version,
+    clear_token,
+    clear_string,
+    clear_date,
+    clear_ref,
+    clear_uri,
+    kCount
+  };
+
+  explicit WriteStatements(Connection& db) : db_(db) {}
+  WriteStatements(const WriteStatements&) = delete;
+  WriteStatements& operator=(const WriteStatements&) = delete;
+
+  // Tables that take a resource's search rows, several rows per INSERT.
+  enum RowTable { token_rows, code_ever_rows, string_rows, date_rows, ref_rows, uri_rows, kRowTables };
+  static constexpr size_t kMaxRowsPerInsert = 8;
+
+  // The statement, reset and with no bindings, ready to bind and run.
+  Result<Statement*> get(Sql which);
+  // An INSERT of `rows` rows (1..kMaxRowsPerInsert) into `table`.
+  Result<Statement*> rows(RowTable table, size_t rows);
+  Connection& db() { return db_; }
+
+ private:
+  Connection& db_;
+  std::array<std::optional<Statement>, kCount> held_;
+  std::array<std::array<std::optional<Statement>, kMaxRowsPerInsert>, kRowTables> row_inserts_;
+};
+
+// All-or-nothing inside the caller's transaction (a savepoint per write).
+Result<WriteResult> put(Connection& db, const Write& w);
+
+// An update (create, or replace the current version) of a resource the
+// caller has already parsed: the same checks, stored text, index rows and
+// result as put() of its text, but the text is produced once (from `doc`,
+// whose id is set and meta stamped) and no savepoint is taken. After an
+// error part of the write may have been applied: the caller must roll the
+// whole transaction back.
+Result<WriteResult> put_document(WriteStatements& stmts, const std::string& type, const std::string& id,
+                                 json::Document& doc);
+
+}  // namespace fhirgw::store::sqlite
