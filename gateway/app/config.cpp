@@ -82,6 +82,8 @@ Result<GatewayConfig> load_config(const std::filesystem::path& file) {
         c.inbox_dir = resolve(c.config_dir, v.as<std::string>());
       } else if (key == "import") {
         c.import_config_file = resolve(c.config_dir, v.as<std::string>());
+      } else if (key == "reads_on_io_threads") {
+        c.reads_on_io_threads = v.as<bool>();
       } else if (key == "development") {
         c.development = v.as<bool>();
       } else if (key == "tls") {

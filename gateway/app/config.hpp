@@ -2,6 +2,7 @@
 // The gateway's own settings (gateway.yaml): sane defaults when absent,
 // overridden by command-line flags. Deployment scripts depend on these names.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "core/result.hpp"
@@ -16,6 +17,13 @@ struct GatewayConfig {
   std::string cursor_key_file;     // shared by replicas; generated beside the store if absent
   size_t worker_threads = 4;
   size_t worker_queue = 256;
+  // Where read-only FHIR interactions (read, vread, search, history) run:
+  // on the I/O thread that received them, or handed to a store worker. On the
+  // embedded SQLite store a read is a memory-mapped lookup that never waits
+  // for a writer, and the hand-off (two thread wake-ups) costs more than the
+  // read; on PostgreSQL a read waits for the network, so it goes to a worker.
+  // Unset: decided by the store.
+  std::optional<bool> reads_on_io_threads;
   double client_rate_per_second = 50;  // per-client request rate (429 beyond), sustained
   double client_rate_burst = 200;      // and burst
   std::string policy_file;         // IG policy (YAML)

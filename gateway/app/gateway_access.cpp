@@ -99,6 +99,7 @@ policy::Request GatewayAccess::engine_request(const Caller& caller, const std::s
   // has already checked them against the request's parameters.
   if (!r.scope_allows && interaction == model::Interaction::search) r.scope_allows = true;
   r.now_ms = fhir_time::now_ms();
+  r.trace = false;  // the request path keeps only a denial's reason; $explain traces
   return r;
 }
 
@@ -231,11 +232,13 @@ bool GatewayAccess::queues_write_back(const Caller& caller) const { return calle
 #ifdef FHIRGW_BENCH_NO_ENFORCEMENT
 Status GatewayAccess::audit(const rest::AuditRecord&) { return {}; }
 void GatewayAccess::audit_async(const rest::AuditRecord&, std::function<void(Status)> done) { done({}); }
+std::shared_ptr<void> GatewayAccess::audit_expected() { return nullptr; }
 #else
 Status GatewayAccess::audit(const rest::AuditRecord& record) { return trail_.record(record); }
 void GatewayAccess::audit_async(const rest::AuditRecord& record, std::function<void(Status)> done) {
   trail_.submit(record, std::move(done));
 }
+std::shared_ptr<void> GatewayAccess::audit_expected() { return trail_.expect(); }
 #endif
 
 }  // namespace fhirgw::app

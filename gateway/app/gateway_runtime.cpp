@@ -117,12 +117,19 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
   rt->service_ = std::make_unique<rest::FhirService>(*rt->store_, *rt->access_, sc,
                                                     profile_validation(*rt->validator_, *rt->store_));
   rt->handler_ = std::make_unique<rest::FhirHandler>(*rt->service_, *rt->pool_, rt->metrics_);
+  rt->handler_->set_reads_on_io_threads(config.reads_on_io_threads.value_or(rt->store_->backend_name() == "sqlite"));
   register_validate_operation(*rt->handler_, *rt->validator_, *rt->store_, *rt->access_);
   WorkerPool* pool = rt->pool_.get();
   rt->metrics_.add_gauge("fhirgw_store_queue_depth", "Requests waiting for a store worker.",
                          [pool] { return static_cast<double>(pool->queue_depth()); });
   rt->metrics_.add_gauge("fhirgw_store_workers_busy", "Store workers busy.",
                          [pool] { return static_cast<double>(pool->busy()); });
+  if (audit::AuditTrail* trail = rt->trail_.get()) {
+    rt->metrics_.add_gauge("fhirgw_audit_commits", "Audit trail commits (one fsync each) since start.",
+                           [trail] { return static_cast<double>(trail->commits()); });
+    rt->metrics_.add_gauge("fhirgw_audit_committed_entries", "Audit entries committed since start.",
+                           [trail] { return static_cast<double>(trail->committed_entries()); });
+  }
   if (rt->gateway_access_) rt->register_governance_endpoints();
   if (auto s = rt->start_import_services(); !s.ok()) return std::move(s).error();
   return rt;

@@ -9,6 +9,10 @@ namespace fhirgw::audit {
 
 namespace {
 constexpr const char* kGenesis = store::kAuditGenesis;
+// Group commit: once an entry is waiting, the flusher holds the commit open
+// while requests in progress are still to submit theirs (see expect()), for
+// at most max_hold_, or until kFullBatch entries are waiting.
+constexpr size_t kFullBatch = 256;
 
 std::string csv_field(const std::string& s) {
   std::string out = "\"";
@@ -24,8 +28,8 @@ std::string chain_hash(const std::string& prev_hash, const std::string& json) {
   return store::audit_link_hash(prev_hash, json);
 }
 
-Result<std::unique_ptr<AuditTrail>> AuditTrail::open(store::AuditLog& log) {
-  std::unique_ptr<AuditTrail> t(new AuditTrail(log));
+Result<std::unique_ptr<AuditTrail>> AuditTrail::open(store::AuditLog& log, std::chrono::microseconds max_hold) {
+  std::unique_ptr<AuditTrail> t(new AuditTrail(log, max_hold));
   auto last = log.last();
   if (!last.ok()) return std::move(last).error();
   if (last->has_value()) {
@@ -53,16 +57,39 @@ int64_t AuditTrail::entries() const {
 }
 
 void AuditTrail::submit(const AuditRecord& record, std::function<void(Status)> done) {
-  bool refused = false;
+  bool refused = false, wake = false;
   {
     std::lock_guard lock(mu_);
-    if (stopping_) refused = true;
-    else queue_.push_back({record, fhir_time::now_ms(), std::move(done)});
+    if (stopping_) {
+      refused = true;
+    } else {
+      queue_.push_back({record, fhir_time::now_ms(), std::move(done)});
+      // Only the first entry (the flusher sleeps on an empty queue) and a full
+      // batch need a wake-up; while holding, the flusher waits for expectations.
+      wake = queue_.size() == 1 || queue_.size() == kFullBatch;
+    }
   }
   if (refused) {
     done(Error::make(503, "transient", "The audit trail is shutting down"));
     return;
   }
+  if (wake) cv_.notify_one();
+}
+
+std::shared_ptr<void> AuditTrail::expect() {
+  struct Token {
+    AuditTrail* trail;
+    ~Token() { trail->expectation_met(); }
+  };
+  expected_.fetch_add(1, std::memory_order_acq_rel);
+  return std::shared_ptr<void>(new Token{this});
+}
+
+void AuditTrail::expectation_met() {
+  if (expected_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // The last request in progress has submitted: a held commit can go. Taking
+  // the lock orders this with the flusher's check, so the wake is not lost.
+  { std::lock_guard lock(mu_); }
   cv_.notify_one();
 }
 
@@ -91,6 +118,9 @@ void AuditTrail::flush_loop() {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything is committed
+      cv_.wait_for(lock, max_hold_, [this] {
+        return stopping_ || queue_.size() >= kFullBatch || expected_.load(std::memory_order_acquire) == 0;
+      });
       batch.swap(queue_);
       seq = next_seq_;
       prev = last_hash_;
@@ -105,6 +135,10 @@ void AuditTrail::flush_loop() {
       rows.push_back(std::move(row));
     }
     Status result = log_.append(rows);
+    if (result.ok()) {
+      commits_.fetch_add(1, std::memory_order_relaxed);
+      committed_entries_.fetch_add(static_cast<int64_t>(rows.size()), std::memory_order_relaxed);
+    }
     if (result.ok() && !rows.empty()) {
       // The log may have moved the batch onto the trail's real end (another
       // instance appended first): continue from where the rows really landed.

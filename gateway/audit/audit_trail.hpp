@@ -5,6 +5,8 @@
 // submit() calls back once the entry is committed, and the response is only
 // released then. Entries form a SHA-256 hash chain; verify() finds any entry
 // deleted, altered or inserted after the fact.
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -22,29 +24,43 @@ namespace fhirgw::audit {
 
 class AuditTrail {
  public:
-  static Result<std::unique_ptr<AuditTrail>> open(store::AuditLog& log);
+  // max_hold: how long a commit waits at most for entries still expected.
+  static Result<std::unique_ptr<AuditTrail>> open(store::AuditLog& log,
+                                                  std::chrono::microseconds max_hold = std::chrono::milliseconds(1));
   ~AuditTrail();  // commits what is queued, then stops the flusher
   // Queues the entry; `done` runs (on the flusher thread) once it is durable, or failed.
   void submit(const AuditRecord& record, std::function<void(Status)> done);
+  // A request that will submit an entry shortly holds the returned token until
+  // it has: while any token is held, the flusher keeps its next commit open
+  // (at most max_hold) so entries from requests already in progress
+  // share its fsync. With none in progress it commits at once.
+  std::shared_ptr<void> expect();
   // submit() and wait.
   Status record(const AuditRecord& record);
   int64_t entries() const;
+  // Commits so far and entries in them: their ratio is the group-commit batch size.
+  int64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+  int64_t committed_entries() const { return committed_entries_.load(std::memory_order_relaxed); }
 
  private:
-  explicit AuditTrail(store::AuditLog& log) : log_(log) {}
+  AuditTrail(store::AuditLog& log, std::chrono::microseconds max_hold) : log_(log), max_hold_(max_hold) {}
   void flush_loop();
+  void expectation_met();
   struct Pending {
     AuditRecord record;
     int64_t recorded_ms = 0;
     std::function<void(Status)> done;
   };
   store::AuditLog& log_;
+  std::chrono::microseconds max_hold_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;
   bool stopping_ = false;
   int64_t next_seq_ = 1;
   std::string last_hash_;
+  std::atomic<int64_t> commits_{0}, committed_entries_{0};
+  std::atomic<int64_t> expected_{0};  // requests in progress that will submit
   std::thread flusher_;
 };
 

@@ -1,5 +1,7 @@
 #include "core/ids.hpp"
 
+#include <algorithm>
+
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
@@ -13,11 +15,14 @@ namespace fhirgw::ids {
 namespace {
 
 std::string format_uuid(std::array<unsigned char, 16> b) {
-  char out[37];
-  std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                b[15]);
+  static const char* digits = "0123456789abcdef";
+  std::string out(36, '-');  // 8-4-4-4-12 hex digits
+  size_t o = 0;
+  for (size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++o;  // skip the dash
+    out[o++] = digits[b[i] >> 4];
+    out[o++] = digits[b[i] & 0x0f];
+  }
   return out;
 }
 
@@ -34,8 +39,18 @@ std::string hex(const unsigned char* p, size_t n) {
 }  // namespace
 
 std::string random_uuid() {
+  // Each thread draws CSPRNG output in blocks: one RAND_bytes call (and its
+  // locks) per 256 ids instead of one per request id.
+  thread_local std::array<unsigned char, 4096> pool{};
+  thread_local size_t used = pool.size();
+  if (used == pool.size()) {
+    if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+    used = 0;
+  }
   std::array<unsigned char, 16> b{};
-  if (RAND_bytes(b.data(), static_cast<int>(b.size())) != 1) throw std::runtime_error("RAND_bytes failed");
+  std::copy_n(pool.begin() + static_cast<std::ptrdiff_t>(used), b.size(), b.begin());
+  std::fill_n(pool.begin() + static_cast<std::ptrdiff_t>(used), b.size(), 0);  // never handed out twice
+  used += b.size();
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
   return format_uuid(b);

@@ -1,8 +1,9 @@
 #pragma once
 // Prometheus text-format metrics: requests by interaction and status, a
 // latency histogram, open connections, and gauges read at scrape time (store
-// queue depth). Lock-light: counters are updated under a small mutex per
-// request, which is negligible next to a store round trip.
+// queue depth). Request counters live in shards, one picked per thread, so
+// I/O threads answering side by side never wait for each other's update;
+// a scrape adds the shards up.
 #include <array>
 #include <atomic>
 #include <functional>
@@ -26,11 +27,17 @@ class Metrics {
  private:
   static constexpr std::array<double, 12> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                       0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
-  mutable std::mutex mu_;
-  std::map<std::pair<std::string, int>, uint64_t> requests_;
-  std::array<uint64_t, kBuckets.size() + 1> latency_buckets_{};
-  double latency_sum_ = 0;
-  uint64_t latency_count_ = 0;
+  struct alignas(64) Shard {
+    std::mutex mu;
+    std::map<std::pair<std::string, int>, uint64_t> requests;
+    std::array<uint64_t, kBuckets.size() + 1> latency_buckets{};
+    double latency_sum = 0;
+    uint64_t latency_count = 0;
+  };
+  static constexpr size_t kShards = 8;
+  Shard& my_shard();
+  mutable std::array<Shard, kShards> shards_;
+  mutable std::mutex mu_;  // the gauges
   std::atomic<long> open_connections_{0};
   struct Gauge {
     std::string name, help;

@@ -170,8 +170,10 @@ class Session : public SessionBase {
     request_id_ = req.request_id;
     in_flight_ = true;
     auto self = this->shared_from_this();
+    // dispatch: a handler that answers on this session's strand (cheap
+    // endpoints) writes at once; one answering from a worker is queued.
     server_.handler.handle(std::move(req), [this, self](Response r) {
-      net::post(derived().stream().get_executor(),
+      net::dispatch(derived().stream().get_executor(),
                 [this, self, r = std::move(r)]() mutable { write(std::move(r)); });
     });
   }
@@ -352,7 +354,8 @@ Result<uint16_t> Server::start() {
 
 void Server::run() {
   std::vector<std::thread> threads;
-  size_t n = std::max<size_t>(1, impl_->config.io_threads);
+  size_t n = impl_->config.io_threads ? impl_->config.io_threads
+                                      : std::max<size_t>(2, std::thread::hardware_concurrency());
   for (size_t i = 1; i < n; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
   impl_->ioc.run();
   for (auto& t : threads) t.join();

@@ -20,7 +20,7 @@ struct ServerConfig {
   // TLS: when cert and key are set, every connection is TLS 1.2+.
   std::string tls_cert_file, tls_key_file;
   std::string tls_client_ca_file;  // verify client certificates against this CA (optional)
-  size_t io_threads = 2;
+  size_t io_threads = 0;  // 0: one per core, at least 2
   size_t body_limit = 8 * 1024 * 1024;  // 413 beyond
   size_t header_limit = 16 * 1024;      // 431 beyond
   std::chrono::milliseconds read_timeout{30000};  // a whole request must arrive within this
@@ -29,8 +29,9 @@ struct ServerConfig {
   std::chrono::milliseconds drain_timeout{10000}; // graceful shutdown waits this long at most
 };
 
-// Called on an I/O thread; must not block. It calls `respond` exactly once,
-// from any thread.
+// Called on an I/O thread. It must not wait on anything slower than a local
+// store read (network, fsync, locks held by writers); it calls `respond`
+// exactly once, from any thread.
 class Handler {
  public:
   virtual ~Handler() = default;

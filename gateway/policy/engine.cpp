@@ -26,11 +26,16 @@ namespace {
 
 const std::vector<std::string> kInternalRoles = {"ig-officer", "integrator", "admin"};
 
-void pass(Decision& d, std::string rule, std::string sentence) {
-  d.chain.push_back({std::move(rule), StepOutcome::pass, std::move(sentence)});
+// Passes and notes only explain: the sentence is built when the decision is
+// traced ($explain, $dry-run), not on every request. Failures always keep
+// theirs, since a denial's reason is audited and returned.
+template <class Sentence>
+void pass(Decision& d, const char* rule, Sentence&& sentence) {
+  if (d.trace) d.chain.push_back({rule, StepOutcome::pass, sentence()});
 }
-void note(Decision& d, std::string rule, std::string sentence) {
-  d.chain.push_back({std::move(rule), StepOutcome::note, std::move(sentence)});
+template <class Sentence>
+void note(Decision& d, const char* rule, Sentence&& sentence) {
+  if (d.trace) d.chain.push_back({rule, StepOutcome::note, sentence()});
 }
 bool fail(Decision& d, std::string rule, std::string sentence) {
   d.permit = false;
@@ -53,34 +58,34 @@ bool check_caller(const Policy& p, const Request& req, Decision& d, CallerContex
   const Caller& c = req.caller;
   if (!c.authenticated || c.organisation.empty())
     return fail(d, "authenticated", "the caller is not authenticated (unknown caller)");
-  pass(d, "authenticated", "client " + (c.client_id.empty() ? std::string("(unnamed)") : c.client_id) +
-                               " of organisation " + c.organisation + " is authenticated");
+  pass(d, "authenticated", [&] { return std::string("client " + (c.client_id.empty() ? std::string("(unnamed)") : c.client_id) +
+                               " of organisation " + c.organisation + " is authenticated"); });
   if (!req.scope_allows)
     return fail(d, "scope", "the access token's scopes do not allow " +
                                 std::string(model::to_string(req.interaction)) +
                                 (req.type.empty() ? std::string() : " on " + req.type));
-  pass(d, "scope", "the access token's scopes allow " + std::string(model::to_string(req.interaction)));
+  pass(d, "scope", [&] { return std::string("the access token's scopes allow " + std::string(model::to_string(req.interaction))); });
   for (const auto& r : kInternalRoles)
     if (c.has_role(r))
       return fail(d, "role", "the " + r + " role never reads or writes clinical data through the API");
   if (c.kind == OrgKind::internal)
     return fail(d, "role", "internal clients never read or write clinical data through the API");
   if (!c.has_role("partner")) return fail(d, "role", "the caller does not hold the partner role");
-  pass(d, "role", "the caller holds the partner role");
+  pass(d, "role", [&] { return std::string("the caller holds the partner role"); });
   cx.org = p.find_organisation(c.organisation);
   if (!cx.org) return fail(d, "organisation", "organisation " + c.organisation + " is not in the policy");
   if (c.kind != OrgKind::unknown && c.kind != cx.org->kind)
     return fail(d, "organisation", "organisation " + c.organisation + " is registered as " + to_string(c.kind) +
                                        " but the policy says " + kind_word(cx.org->kind));
-  pass(d, "organisation", c.organisation + " (" + cx.org->name + ") is a " + kind_word(cx.org->kind) +
-                              " organisation in the policy");
+  pass(d, "organisation", [&] { return std::string(c.organisation + " (" + cx.org->name + ") is a " + kind_word(cx.org->kind) +
+                              " organisation in the policy"); });
   if (!req.purpose.empty() && !c.purpose.empty() && req.purpose != c.purpose)
     return fail(d, "purpose", "the request states purpose " + req.purpose + " but the token says " + c.purpose);
   cx.purpose = !req.purpose.empty() ? req.purpose : c.purpose;
   if (cx.purpose.empty()) return fail(d, "purpose", "the request states no purpose of use");
   if (!is_known_purpose(cx.purpose))
     return fail(d, "purpose", "'" + cx.purpose + "' is not a known purpose of use (ActReason) code");
-  pass(d, "purpose", "purpose of use " + cx.purpose);
+  pass(d, "purpose", [&] { return std::string("purpose of use " + cx.purpose); });
   return true;
 }
 
@@ -93,11 +98,11 @@ std::vector<const Agreement*> agreements_for(const Policy& p, const CallerContex
     if (!a.covers_partner(*cx.org)) continue;
     const std::string name = "agreement '" + a.id + "'";
     if (!a.covers_purpose(cx.purpose)) {
-      if (d) note(*d, "agreement", name + " does not cover purpose " + cx.purpose);
+      if (d) note(*d, "agreement", [&] { return std::string(name + " does not cover purpose " + cx.purpose); });
     } else if (!a.covers_controller(controller)) {
-      if (d) note(*d, "agreement", name + " does not cover controller " + (controller.empty() ? "(none)" : controller));
+      if (d) note(*d, "agreement", [&] { return std::string(name + " does not cover controller " + (controller.empty() ? "(none)" : controller)); });
     } else if (!a.in_force(now_ms)) {
-      if (d) note(*d, "agreement", name + " is not in force (valid " + a.valid_from + " to " + a.valid_to + ")");
+      if (d) note(*d, "agreement", [&] { return std::string(name + " is not in force (valid " + a.valid_from + " to " + a.valid_to + ")"); });
     } else {
       out.push_back(&a);
     }
@@ -111,9 +116,9 @@ bool patient_allowed(const Policy& p, const ConsentIndex& ci, const Agreement& a
   Decision scratch;
   Decision& out = d ? *d : scratch;
   const std::string name = "agreement '" + a.id + "': ";
-  ConsentFinding f = evaluate_consent(p, ci, patient.id, patient.controller, *cx.org, cx.purpose, now_ms, d != nullptr);
+  ConsentFinding f = evaluate_consent(p, ci, patient.id, patient.controller, *cx.org, cx.purpose, now_ms, d && d->trace);
   if (d)
-    for (const auto& n : f.notes) note(*d, "consent", name + n);
+    for (const auto& n : f.notes) note(*d, "consent", [&] { return std::string(name + n); });
   if (f.dissent) {
     out.consents.insert(out.consents.end(), f.dissents.begin(), f.dissents.end());
     return fail(out, "consent", name + "patient " + patient.id + " has dissented from this sharing");
@@ -124,23 +129,23 @@ bool patient_allowed(const Policy& p, const ConsentIndex& ci, const Agreement& a
                                       " holds no permit for " + cx.org->code + " and " + cx.purpose);
     if (d) {
       d->consents = f.permits;
-      pass(*d, "consent", name + "explicit consent held (" + f.permits.front() + ")");
+      pass(*d, "consent", [&] { return std::string(name + "explicit consent held (" + f.permits.front() + ")"); });
     }
   } else if (d) {
-    pass(*d, "consent", name + "implied consent, no dissent");
+    pass(*d, "consent", [&] { return std::string(name + "implied consent, no dissent"); });
   }
   if (a.require_verified_nhs_number) {
     if (!patient.nhs_number_verified)
       return fail(out, "nhs-number", name + "patient " + patient.id + "'s NHS number is not verified");
-    if (d) pass(*d, "nhs-number", name + "NHS number verified");
+    if (d) pass(*d, "nhs-number", [&] { return std::string(name + "NHS number verified"); });
   } else if (d) {
-    note(*d, "nhs-number", name + "this agreement does not require a verified NHS number");
+    note(*d, "nhs-number", [&] { return std::string(name + "this agreement does not require a verified NHS number"); });
   }
   if (!a.cohort.empty()) {
     std::string why;
     if (!in_cohort(a.cohort, patient, now_ms, d ? &why : nullptr))
       return fail(out, "cohort", name + "patient " + patient.id + " is not in the cohort: " + why);
-    if (d) pass(*d, "cohort", name + "patient is in the cohort: " + why);
+    if (d) pass(*d, "cohort", [&] { return std::string(name + "patient is in the cohort: " + why); });
   }
   return true;
 }
@@ -156,7 +161,7 @@ bool reference_data(const Request& req, Action action, const ResourceFacts& r, D
     return fail(d, "reference-data", r.type + " is reference data: partners may only read and search it");
   if (!r.controller.empty() || !r.patient_id.empty() || r.confidential)
     return fail(d, "reference-data", type_and_id(r) + " is not shareable reference data (it has a controller, a patient or a confidentiality label)");
-  pass(d, "reference-data", r.type + " is reference data shared with every partner");
+  pass(d, "reference-data", [&] { return std::string(r.type + " is reference data shared with every partner"); });
   d.permit = true;
   d.rule = "permit";
   return true;
@@ -167,6 +172,7 @@ bool reference_data(const Request& req, Action action, const ResourceFacts& r, D
 Decision decide(const Policy& p, const ConsentIndex& ci, const Request& req, const ResourceFacts& r,
                 const PatientFacts* patient) {
   Decision d;
+  d.trace = req.trace;
   d.policy_version = p.loaded ? p.version_stamp : "";
   CallerContext cx;
   if (!check_caller(p, req, d, cx)) return d;
@@ -186,13 +192,13 @@ Decision decide(const Policy& p, const ConsentIndex& ci, const Request& req, con
            d;
   for (const Agreement* a : candidates) {
     const std::string name = "agreement '" + a->id + "': ";
-    pass(d, "agreement", name + "covers " + cx.org->code + ", controller " + r.controller + " and purpose " + cx.purpose);
+    pass(d, "agreement", [&] { return std::string(name + "covers " + cx.org->code + ", controller " + r.controller + " and purpose " + cx.purpose); });
     const ResourceRule* rule = a->rule_for(r.type);
     if (!rule || !rule->allows(*action)) {
       fail(d, "resource-type", name + "does not allow " + to_string(*action) + " on " + r.type);
       continue;
     }
-    pass(d, "resource-type", name + "allows " + to_string(*action) + " on " + r.type);
+    pass(d, "resource-type", [&] { return std::string(name + "allows " + to_string(*action) + " on " + r.type); });
     if (!patient_known(r.patient_id, patient, name, d)) continue;
     if (!patient_allowed(p, ci, *a, cx, *patient, req.now_ms, &d)) continue;
     if (r.confidential) {
@@ -211,17 +217,20 @@ Decision decide(const Policy& p, const ConsentIndex& ci, const Request& req, con
       fail(d, "exclusion", name + type_and_id(r) + " carries an excluded code (" + matched.front() + ")");
       continue;
     }
-    pass(d, "exclusion", name + "no confidentiality label and no excluded code");
+    pass(d, "exclusion", [&] { return std::string(name + "no confidentiality label and no excluded code"); });
     d.permit = true;
     d.rule = "permit";
     d.agreement = a->id;
     d.hidden_fields = rule->hidden_fields;
     d.exclusions.clear();
     if (a->consent_mode == ConsentMode::implied_consent) d.consents.clear();
-    std::string hidden;
-    for (const auto& h : rule->hidden_fields) hidden += (hidden.empty() ? "" : ", ") + h;
-    if (!hidden.empty()) note(d, "hidden-fields", name + "hides " + hidden);
-    pass(d, "permit", "permitted under agreement '" + a->id + "'");
+    if (!rule->hidden_fields.empty())
+      note(d, "hidden-fields", [&] {
+        std::string hidden;
+        for (const auto& h : rule->hidden_fields) hidden += (hidden.empty() ? "" : ", ") + h;
+        return name + "hides " + hidden;
+      });
+    pass(d, "permit", [&] { return std::string("permitted under agreement '" + a->id + "'"); });
     return d;
   }
   std::sort(d.consents.begin(), d.consents.end());
@@ -233,6 +242,7 @@ Decision decide_write(const Policy& p, const ConsentIndex& ci, const Request& re
                       const ResourceFacts& incoming, const json::Value& body, const ResourceFacts* current,
                       const PatientFacts* subject) {
   Decision d;
+  d.trace = req.trace;
   d.policy_version = p.loaded ? p.version_stamp : "";
   CallerContext cx;
   if (!check_caller(p, req, d, cx)) return d;
@@ -251,13 +261,13 @@ Decision decide_write(const Policy& p, const ConsentIndex& ci, const Request& re
       return fail(d, "not-visible", type_and_id(*current) + " is not visible to " + cx.org->code +
                                         " (" + rd.reason() + "), so it cannot be updated"),
              d;
-    pass(d, "not-visible", "the current version is visible to " + cx.org->code);
+    pass(d, "not-visible", [&] { return std::string("the current version is visible to " + cx.org->code); });
     if (current->author_org != cx.org->code)
       return fail(d, "authorship", type_and_id(*current) + " was authored by " +
                                        (current->author_org.empty() ? std::string("the practice") : current->author_org) +
                                        "; a partner may update only what it authored"),
              d;
-    pass(d, "authorship", cx.org->code + " authored the current version");
+    pass(d, "authorship", [&] { return std::string(cx.org->code + " authored the current version"); });
     if (current->patient_id != incoming.patient_id)
       return fail(d, "subject", "an update may not move " + type_and_id(*current) + " to another patient"), d;
   }
@@ -278,13 +288,13 @@ Decision decide_write(const Policy& p, const ConsentIndex& ci, const Request& re
            d;
   for (const Agreement* a : candidates) {
     const std::string name = "agreement '" + a->id + "': ";
-    pass(d, "agreement", name + "covers " + cx.org->code + ", controller " + subject->controller + " and purpose " + cx.purpose);
+    pass(d, "agreement", [&] { return std::string(name + "covers " + cx.org->code + ", controller " + subject->controller + " and purpose " + cx.purpose); });
     const ResourceRule* rule = a->rule_for(incoming.type);
     if (!rule || !rule->allows(*action)) {
       fail(d, "resource-type", name + "does not allow " + to_string(*action) + " on " + incoming.type);
       continue;
     }
-    pass(d, "resource-type", name + "allows " + to_string(*action) + " on " + incoming.type);
+    pass(d, "resource-type", [&] { return std::string(name + "allows " + to_string(*action) + " on " + incoming.type); });
     if (!patient_allowed(p, ci, *a, cx, *subject, req.now_ms, &d)) continue;
     std::string present;
     for (const auto& h : rule->hidden_fields)
@@ -298,7 +308,7 @@ Decision decide_write(const Policy& p, const ConsentIndex& ci, const Request& re
     d.agreement = a->id;
     d.hidden_fields = rule->hidden_fields;
     if (a->consent_mode == ConsentMode::implied_consent) d.consents.clear();
-    pass(d, "permit", std::string(to_string(*action)) + " permitted under agreement '" + a->id + "'");
+    pass(d, "permit", [&] { return std::string(std::string(to_string(*action)) + " permitted under agreement '" + a->id + "'"); });
     return d;
   }
   return d;

@@ -50,6 +50,9 @@ struct Request {
   std::string type;     // the request's resource type ("" = whole system)
   bool scope_allows = false;  // the token's scopes allow this interaction on this type
   int64_t now_ms = 0;
+  // Record every step with its sentence ($explain, $dry-run). Off on the
+  // request path: only the deciding failure's sentence is kept there.
+  bool trace = true;
 };
 
 enum class StepOutcome { pass, fail, note };
@@ -69,7 +72,8 @@ struct Decision {
   std::vector<std::string> hidden_fields;  // to remove before the resource leaves
   std::vector<std::string> consents;       // Consent ids relied on (permits) or that denied (dissents)
   std::vector<std::string> exclusions;     // "set: system|code" that withheld the resource
-  std::vector<Step> chain;
+  std::vector<Step> chain;  // every step when traced; otherwise the failures only
+  bool trace = true;
   // The sentence of the deciding step ("" if none).
   std::string reason() const;
 };

@@ -40,8 +40,10 @@ json::Value to_json(const Decision& d, const Policy& policy, json::Allocator& a)
   return o;
 }
 
-json::Document explain(const Policy& policy, const ConsentIndex& consents, const Request& req,
+json::Document explain(const Policy& policy, const ConsentIndex& consents, const Request& request_in,
                        const ResourceFacts& resource, const PatientFacts* patient) {
+  Request req = request_in;
+  req.trace = true;  // "why" needs every step, whatever the caller asked for
   Decision d;
   auto action = action_for(req.interaction);
   if (action == Action::create || action == Action::update) {

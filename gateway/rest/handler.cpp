@@ -60,6 +60,13 @@ model::Interaction interaction_for(RouteKind k) {
   }
 }
 
+// A FHIR read, vread, search or history: GET, no operation, no app endpoint.
+// Everything else may write, wait on fsync or call out, and goes to a worker.
+bool is_plain_read(const http::Request& req, const std::string& path,
+                   const std::map<std::pair<std::string, std::string>, RawEndpoint>& endpoints) {
+  return req.method == "GET" && path.find('$') == std::string::npos && !endpoints.count({req.method, path});
+}
+
 }  // namespace
 
 FhirHandler::FhirHandler(FhirService& service, WorkerPool& pool, http::Metrics& metrics)
@@ -111,7 +118,10 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
   };
   auto shared_req = std::make_shared<http::Request>(std::move(req));
   auto shared_respond = std::make_shared<std::function<void(http::Response)>>(std::move(respond));
-  bool queued = pool_.try_submit([this, shared_req, shared_respond] {
+  auto job = [this, shared_req, shared_respond] {
+    // Until this request has submitted its audit entry, a pending group
+    // commit waits for it (released when the job returns).
+    auto audit_expected = service_.access().audit_expected();
     http::Response resp;
     std::optional<AuditRecord> audit;
     try {
@@ -135,8 +145,12 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
       failed.interaction = pending->interaction;
       (*shared_respond)(std::move(failed));
     });
-  });
-  if (!queued) {
+  };
+  if (reads_on_io_threads_ && is_plain_read(*shared_req, path, endpoints_)) {
+    job();
+    return;
+  }
+  if (!pool_.try_submit(std::move(job))) {
     auto r = outcome(503, "transient", "The server is busy; retry shortly");
     r.set_header("Retry-After", "1");
     r.interaction = "overload";

@@ -1,6 +1,7 @@
 #pragma once
 // The HTTP entry point: content negotiation, authentication, scope checks,
-// dispatch to the worker pool (503 when saturated), audit, and the non-FHIR
+// dispatch to the worker pool (503 when saturated) or, for reads on a local
+// store, on the I/O thread itself; audit, and the non-FHIR
 // endpoints (health, readiness, metrics, and whatever the app registers:
 // token endpoint, admin API, operations).
 #include <functional>
@@ -29,6 +30,9 @@ class FhirHandler : public http::Handler {
   void add_endpoint(const std::string& method, const std::string& path, RawEndpoint fn);
   void add_operation(const std::string& name, Operation fn);  // name without '$'
   void set_ready(std::function<bool()> ready) { ready_ = std::move(ready); }
+  // Read-only FHIR interactions run on the receiving I/O thread instead of
+  // the worker pool (see GatewayConfig::reads_on_io_threads).
+  void set_reads_on_io_threads(bool on) { reads_on_io_threads_ = on; }
 
  private:
   // On a worker thread; sets audit_out when the request must be audited
@@ -42,6 +46,7 @@ class FhirHandler : public http::Handler {
   std::map<std::pair<std::string, std::string>, RawEndpoint> endpoints_;
   std::map<std::string, Operation> operations_;
   std::function<bool()> ready_ = [] { return true; };
+  bool reads_on_io_threads_ = false;
 };
 
 }  // namespace fhirgw::rest

@@ -82,6 +82,29 @@ TEST(ServerLimits, SlowClientsAreDisconnected) {
   EXPECT_EQ(client.get("/healthz").status, 200);  // the server is still serving others
 }
 
+// With no room to wait for a worker (worker_queue: 0), anything that needs
+// one is refused with 503; reads on the embedded store run on the I/O thread
+// and still answer, unless reads_on_io_threads is turned off.
+TEST(ServerLimits, ReadsOnTheEmbeddedStoreDoNotWaitForAWorker) {
+  for (bool reads_on_io : {true, false}) {
+    TempDir dir;
+    write_file(dir.file("gateway.yaml"), std::string("development: true\nlisten: 127.0.0.1:0\nstore: sqlite:gateway.db\n"
+                                                     "reads_on_io_threads: ") +
+                                             (reads_on_io ? "true" : "false") + "\nlimits:\n  worker_queue: 0\n");
+    GatewayProcess gw({"serve", "--config", dir.file("gateway.yaml")});
+    ASSERT_TRUE(gw.wait_ready()) << gw.output();
+    HttpClient client(gw.base_url());
+    auto created = client.send("POST", "/Patient", kPatient);
+    EXPECT_EQ(created.status, 503) << created.body;
+    EXPECT_EQ(created.header("retry-after"), "1");
+    EXPECT_NE(created.body.find("OperationOutcome"), std::string::npos);
+    auto searched = client.get("/Patient?_count=1");
+    EXPECT_EQ(searched.status, reads_on_io ? 200 : 503) << searched.body;
+    auto read = client.get("/Patient/missing");
+    EXPECT_EQ(read.status, reads_on_io ? 404 : 503) << read.body;
+  }
+}
+
 TEST(ServerLimits, ConnectionCapAnswers503WithRetryAfter) {
   TempDir dir;
   write_file(dir.file("gateway.yaml"), "development: true\nlisten: 127.0.0.1:0\nstore: sqlite:gateway.db\n"

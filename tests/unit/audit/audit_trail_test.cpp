@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <thread>
 
 #include "core/json.hpp"
@@ -142,3 +143,70 @@ TEST(AuditTrail, AuditEventIsFhirAndSearchable) {
 }
 
 }  // namespace
+
+namespace {
+
+// Submits and returns a flag set once the entry is durable.
+std::shared_ptr<std::atomic<bool>> submit_flagged(audit::AuditTrail& trail, int i) {
+  auto done = std::make_shared<std::atomic<bool>>(false);
+  trail.submit(sample(i), [done](Status s) {
+    EXPECT_TRUE(s.ok());
+    done->store(true);
+  });
+  return done;
+}
+
+void wait_for(const std::atomic<bool>& flag) {
+  while (!flag.load()) std::this_thread::yield();
+}
+
+// A trail on a fresh SQLite audit log, with the given longest commit hold.
+class GroupCommit : public ::testing::Test {
+ protected:
+  audit::AuditTrail& open_trail(std::chrono::microseconds max_hold) {
+    auto log = store::open_audit_log("sqlite:" + dir_.file("g.db"));
+    EXPECT_TRUE(log.ok()) << log.error().message();
+    log_ = std::move(log).value();
+    auto trail = audit::AuditTrail::open(*log_, max_hold);
+    EXPECT_TRUE(trail.ok());
+    trail_ = std::move(trail).value();
+    return *trail_;
+  }
+
+ private:
+  fhirgw::testing::TempDir dir_;
+  std::unique_ptr<store::AuditLog> log_;
+  std::unique_ptr<audit::AuditTrail> trail_;  // destroyed before its log
+};
+
+}  // namespace
+
+TEST_F(GroupCommit, ACommitWaitsForEntriesStillExpectedAndTakesThemAllAtOnce) {
+  // A hold far longer than the test: only the expectations decide.
+  auto& t = open_trail(std::chrono::hours(1));
+  auto first_request = t.expect();
+  auto second_request = t.expect();
+  auto first = submit_flagged(t, 1);
+  first_request.reset();  // the first request has submitted; the second has not
+  auto second = submit_flagged(t, 2);
+  EXPECT_EQ(t.commits(), 0);  // still held: a request in progress will submit
+  EXPECT_FALSE(first->load());
+  second_request.reset();  // nothing more in progress: the held commit goes
+  wait_for(*first);
+  wait_for(*second);
+  EXPECT_EQ(t.commits(), 1);  // one commit, one fsync, for both entries
+  EXPECT_EQ(t.committed_entries(), 2);
+}
+
+TEST_F(GroupCommit, WithNothingInProgressAnEntryCommitsAtOnce) {
+  auto& t = open_trail(std::chrono::hours(1));
+  wait_for(*submit_flagged(t, 1));  // no expectation: no hold, however long the limit
+  EXPECT_EQ(t.commits(), 1);
+}
+
+TEST_F(GroupCommit, AHeldCommitGoesWhenTheHoldRunsOut) {
+  auto& t = open_trail(std::chrono::milliseconds(1));
+  auto never_submits = t.expect();  // e.g. a request stuck on a slow search
+  wait_for(*submit_flagged(t, 1));  // committed although the expectation is still held
+  EXPECT_EQ(t.committed_entries(), 1);
+}

@@ -140,20 +140,48 @@ TEST_F(Engine, EachRuleDeniesOnItsOwn) {
       {"confidential", [](Request&, ResourceFacts& f, Policy&) { f.confidential = true; }, "confidential", "marked confidential"},
       {"excluded code", [](Request&, ResourceFacts& f, Policy&) { f.type = "MedicationStatement"; f.codes = {{"http://x", "1"}, {testing::kSct, "S2"}}; }, "exclusion", "sensitive: http://snomed.info/sct|S2"},
   };
-  for (const auto& c : cases) {
-    Request r = request("TRU", "TREAT");
-    ResourceFacts f = resource("CarePlan", "cp1", "P1", "old");
-    Policy p = policy;
-    c.change(r, f, p);
-    auto it = patients.find(f.patient_id);
-    Decision d = decide(p, consents, r, f, it == patients.end() ? nullptr : &it->second);
-    EXPECT_FALSE(d.permit) << c.name;
-    EXPECT_EQ(d.rule, c.rule) << c.name;
-    EXPECT_THAT(d.reason(), HasSubstr(c.says)) << c.name;
-    EXPECT_TRUE(d.agreement.empty()) << c.name;
-    EXPECT_TRUE(d.hidden_fields.empty()) << c.name;
-    ASSERT_FALSE(d.chain.empty()) << c.name;
-    EXPECT_EQ(d.chain.back().outcome, StepOutcome::fail) << c.name;
+  // Traced ($explain) and untraced (the request path): the same decision and
+  // the same reason; untraced keeps no passes or notes.
+  for (bool trace : {true, false}) {
+    for (const auto& c : cases) {
+      Request r = request("TRU", "TREAT");
+      r.trace = trace;
+      ResourceFacts f = resource("CarePlan", "cp1", "P1", "old");
+      Policy p = policy;
+      c.change(r, f, p);
+      auto it = patients.find(f.patient_id);
+      Decision d = decide(p, consents, r, f, it == patients.end() ? nullptr : &it->second);
+      EXPECT_FALSE(d.permit) << c.name;
+      EXPECT_EQ(d.rule, c.rule) << c.name;
+      EXPECT_THAT(d.reason(), HasSubstr(c.says)) << c.name;
+      EXPECT_TRUE(d.agreement.empty()) << c.name;
+      EXPECT_TRUE(d.hidden_fields.empty()) << c.name;
+      ASSERT_FALSE(d.chain.empty()) << c.name;
+      EXPECT_EQ(d.chain.back().outcome, StepOutcome::fail) << c.name;
+      if (!trace) {
+        EXPECT_THAT(rules_of(d, StepOutcome::pass), IsEmpty()) << c.name;
+        EXPECT_THAT(rules_of(d, StepOutcome::note), IsEmpty()) << c.name;
+      }
+    }
+  }
+}
+
+TEST_F(Engine, AnUntracedPermitIsTheSameDecisionWithoutItsSentences) {
+  for (const char* org : {"TRU", "VOL"}) {
+    Request traced = request(org, org == std::string("TRU") ? "TREAT" : "CAREMGT");
+    Request untraced = traced;
+    untraced.trace = false;
+    auto f = resource("CarePlan", "cp1", "P1", "old");
+    auto a = decide_for(traced, f);
+    auto b = decide_for(untraced, f);
+    ASSERT_TRUE(a.permit) << a.reason();
+    EXPECT_TRUE(b.permit) << org;
+    EXPECT_EQ(b.rule, a.rule);
+    EXPECT_EQ(b.agreement, a.agreement);
+    EXPECT_EQ(b.hidden_fields, a.hidden_fields);
+    EXPECT_EQ(b.consents, a.consents);
+    EXPECT_EQ(b.policy_version, a.policy_version);
+    EXPECT_THAT(b.chain, IsEmpty()) << org;  // nothing failed, and passes are not recorded
   }
 }
 
