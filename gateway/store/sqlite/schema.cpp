@@ -1,5 +1,6 @@
 #include "store/sqlite/schema.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace fhirgw::store::sqlite {
@@ -107,13 +108,75 @@ CREATE TABLE quarantine (
 );
 CREATE INDEX quarantine_import ON quarantine (import_id, id);
 )sql",
+
+    // 2: the search index tables are clustered by resource (WITHOUT ROWID,
+    // keyed by res first). Each index row is then one b-tree insert fewer
+    // (the table is its own per-resource index), a value index carries res in
+    // its key, so a search reads the matching resource ids from the index
+    // alone, and the rows of one resource are replaced as one key range.
+    // Identical rows of one resource collapse into one (they never changed a
+    // match). No foreign key: the rows are derived from `versions` and written
+    // only with the resource they index.
+    R"sql(
+CREATE TABLE idx_token_new (
+  res INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+  system TEXT NOT NULL, code TEXT NOT NULL,
+  PRIMARY KEY (res, param, code, system)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO idx_token_new SELECT res, type, param, system, code FROM idx_token;
+DROP TABLE idx_token;
+ALTER TABLE idx_token_new RENAME TO idx_token;
+CREATE INDEX idx_token_value ON idx_token (type, param, code, system);
+
+CREATE TABLE idx_string_new (
+  res INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+  norm TEXT NOT NULL, exact TEXT NOT NULL,
+  PRIMARY KEY (res, param, norm, exact)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO idx_string_new SELECT res, type, param, norm, exact FROM idx_string;
+DROP TABLE idx_string;
+ALTER TABLE idx_string_new RENAME TO idx_string;
+CREATE INDEX idx_string_value ON idx_string (type, param, norm);
+CREATE INDEX idx_string_exact ON idx_string (type, param, exact);
+
+CREATE TABLE idx_date_new (
+  res INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+  lo INTEGER NOT NULL, hi INTEGER NOT NULL,  -- [lo, hi) epoch ms
+  PRIMARY KEY (res, param, lo, hi)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO idx_date_new SELECT res, type, param, lo, hi FROM idx_date;
+DROP TABLE idx_date;
+ALTER TABLE idx_date_new RENAME TO idx_date;
+CREATE INDEX idx_date_value ON idx_date (type, param, lo, hi);
+
+CREATE TABLE idx_ref_new (
+  res INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+  ref_type TEXT NOT NULL, ref_id TEXT NOT NULL, url TEXT NOT NULL,
+  PRIMARY KEY (res, param, ref_type, ref_id, url)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO idx_ref_new SELECT res, type, param, ref_type, ref_id, url FROM idx_ref;
+DROP TABLE idx_ref;
+ALTER TABLE idx_ref_new RENAME TO idx_ref;
+CREATE INDEX idx_ref_value ON idx_ref (type, param, ref_id, ref_type);
+CREATE INDEX idx_ref_url ON idx_ref (type, param, url);
+
+CREATE TABLE idx_uri_new (
+  res INTEGER NOT NULL, type TEXT NOT NULL, param TEXT NOT NULL,
+  uri TEXT NOT NULL,
+  PRIMARY KEY (res, param, uri)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO idx_uri_new SELECT res, type, param, uri FROM idx_uri;
+DROP TABLE idx_uri;
+ALTER TABLE idx_uri_new RENAME TO idx_uri;
+CREATE INDEX idx_uri_value ON idx_uri (type, param, uri);
+)sql",
 };
 
 }  // namespace
 
 int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
-Status migrate(Connection& db) {
+Status migrate(Connection& db, int target) {
   if (auto st = db.exec("BEGIN IMMEDIATE"); !st) return st;
   auto fail = [&](Error e) -> Status {
     (void)db.exec("ROLLBACK");
@@ -133,7 +196,7 @@ Status migrate(Connection& db) {
     return fail(Error::internal("The database has schema version " + std::to_string(current) +
                                 ", newer than this gateway understands (" +
                                 std::to_string(latest_schema_version()) + ")"));
-  for (int v = current; v < latest_schema_version(); ++v) {
+  for (int v = current; v < std::min(target, latest_schema_version()); ++v) {
     if (auto st = db.exec(kMigrations[static_cast<size_t>(v)]); !st) return fail(std::move(st).error());
     auto stmt = db.prepare("INSERT INTO schema_version (version) VALUES (?)");
     if (!stmt) return fail(std::move(stmt).error());

@@ -5,9 +5,11 @@
 
 namespace fhirgw::store::sqlite {
 
-// Applies, in one transaction, every migration newer than the database's
-// schema_version. Refuses a database written by a newer gateway.
-Status migrate(Connection& db);
 int latest_schema_version();
+
+// Applies, in one transaction, every migration newer than the database's
+// schema_version, up to `target` (tests build older databases with it).
+// Refuses a database written by a newer gateway.
+Status migrate(Connection& db, int target = latest_schema_version());
 
 }  // namespace fhirgw::store::sqlite

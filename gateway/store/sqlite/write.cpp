@@ -55,18 +55,18 @@ Status clear_index(WriteStatements& stmts, int64_t rid) {
 
 // The columns of each row table (after res), and how many there are.
 struct RowTableSql {
-  const char* head;  // "INSERT INTO t (res, ...) VALUES "
+  const char* head;  // "INSERT OR IGNORE INTO t (res, ...) VALUES ": a repeated row is one row
   int columns;       // per row, res included
 };
 RowTableSql row_table_sql(WriteStatements::RowTable t) {
   using S = WriteStatements;
   switch (t) {
-    case S::token_rows: return {"INSERT INTO idx_token (res, type, param, system, code) VALUES ", 5};
+    case S::token_rows: return {"INSERT OR IGNORE INTO idx_token (res, type, param, system, code) VALUES ", 5};
     case S::code_ever_rows: return {"INSERT OR IGNORE INTO codes_ever (res, system, code) VALUES ", 3};
-    case S::string_rows: return {"INSERT INTO idx_string (res, type, param, norm, exact) VALUES ", 5};
-    case S::date_rows: return {"INSERT INTO idx_date (res, type, param, lo, hi) VALUES ", 5};
-    case S::ref_rows: return {"INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES ", 6};
-    case S::uri_rows: return {"INSERT INTO idx_uri (res, type, param, uri) VALUES ", 4};
+    case S::string_rows: return {"INSERT OR IGNORE INTO idx_string (res, type, param, norm, exact) VALUES ", 5};
+    case S::date_rows: return {"INSERT OR IGNORE INTO idx_date (res, type, param, lo, hi) VALUES ", 5};
+    case S::ref_rows: return {"INSERT OR IGNORE INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES ", 6};
+    case S::uri_rows: return {"INSERT OR IGNORE INTO idx_uri (res, type, param, uri) VALUES ", 4};
     case S::kRowTables: break;
   }
   return {"", 0};

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include "core/json.hpp"
 #include "store/sqlite/db.hpp"
+#include "store/sqlite/schema.hpp"
 #include "store_fixture.hpp"
 
 using namespace fhirgw;
@@ -222,7 +224,7 @@ TEST_P(StoreTest, CommittedWritesSurviveReopen) {
   auto version = (*db)->prepare("SELECT MAX(version) FROM schema_version");
   ASSERT_TRUE(version.ok());
   ASSERT_TRUE(*version->step());
-  EXPECT_EQ(version->int_at(0), 1);
+  EXPECT_EQ(version->int_at(0), store::sqlite::latest_schema_version());
 }
 
 TEST_P(StoreTest, GovernanceColumnsAreDerivedFromTheResource) {
@@ -313,6 +315,51 @@ TEST(OpenStore, RejectsUnknownUrls) {
   EXPECT_EQ(down.error().message().find("secret"), std::string::npos) << down.error().message();
   EXPECT_FALSE(store::open_store("sqlite:").ok());
   EXPECT_FALSE(store::open_store("sqlite:/nonexistent-dir/x/y.db").ok());
+}
+
+// A database written before the search index tables were clustered by
+// resource: its index rows, repeated ones included, carry over, and its
+// resources are found by the same searches.
+TEST(SqliteMigrations, IndexRowsCarryOverIntoTheClusteredTables) {
+  auto dir = std::filesystem::temp_directory_path() / ("fhirgw-migrate-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "old.db").string();
+  {
+    auto db = store::sqlite::Connection::open(path, false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(store::sqlite::migrate(**db, 1).ok());
+    const std::string json = R"({"resourceType":"CarePlan","id":"cp1","status":"active","intent":"plan",)"
+                             R"("subject":{"reference":"Patient/p1"},"meta":{"versionId":"1"}})";
+    auto st = (*db)->exec(
+        "INSERT INTO resources (rid, type, id, version, last_updated, patient_id) VALUES (7, 'CarePlan', 'cp1', 1, 1, 'p1');"
+        "INSERT INTO versions (res, type, id, version, last_updated, json) VALUES (7, 'CarePlan', 'cp1', 1, 1, '" + json + "');"
+        "INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES (7, 'CarePlan', 'patient', 'Patient', 'p1', 'Patient/p1');"
+        "INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES (7, 'CarePlan', 'patient', 'Patient', 'p1', 'Patient/p1');"
+        "INSERT INTO idx_token (res, type, param, system, code) VALUES (7, 'CarePlan', 'status', 'http://hl7.org/fhir/request-status', 'active');");
+    ASSERT_TRUE(st.ok()) << st.error().message();
+  }
+  auto opened = store::open_store("sqlite:" + path);  // migrates to the latest schema
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  auto& s = **opened;
+  for (const auto& params : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {{"patient", "p1"}}, {{"status", "active"}}, {{"patient", "p1"}, {"status", "active"}}}) {
+    auto q = search::parse_search(*model::find_type("CarePlan"), params, true);
+    ASSERT_TRUE(q.ok());
+    q->visibility = search::Visibility::everything();
+    auto page = s.search(*q);
+    ASSERT_TRUE(page.ok()) << page.error().message();
+    ASSERT_EQ(page->matches.size(), 1u) << params.front().first;
+    EXPECT_EQ(page->matches[0].id, "cp1");
+    EXPECT_EQ(page->total, 1);
+  }
+  auto db = store::sqlite::Connection::open(path, true);
+  ASSERT_TRUE(db.ok());
+  auto rows = (*db)->prepare("SELECT COUNT(*) FROM idx_ref WHERE res = 7");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_TRUE(*rows->step());
+  EXPECT_EQ(rows->int_at(0), 1);  // the repeated row is one row now
+  std::filesystem::remove_all(dir);
 }
 
 FHIRGW_STORE_BACKENDS(StoreTest);
