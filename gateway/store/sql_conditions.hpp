@@ -9,6 +9,10 @@
 
 namespace fhirgw::store::sql {
 
+// Where excluded codes are looked up: the current version's token rows
+// (search), or every token any version ever carried (history).
+enum class CodeRows { current, ever };
+
 inline std::string col(std::string_view alias, std::string_view name) {
   return std::string(alias) + "." + std::string(name);
 }

@@ -1,18 +1,18 @@
 #pragma once
-// Compiles the parts of a search::Query to PostgreSQL SQL. Values are always
-// bound parameters ($n), lists bound as one array parameter, never spliced.
+// PostgreSQL's entry points to the search compiler (store/search_compiler.hpp):
+// clauses, visibility and sort keys as SQL with bound values ($n; lists as
+// one array parameter).
 #include <string>
 #include <string_view>
 
 #include "core/result.hpp"
 #include "search/search_query.hpp"
 #include "store/postgres/pg.hpp"
+#include "store/sql_conditions.hpp"
 
 namespace fhirgw::store::postgres {
 
-// Where excluded codes are looked up: the current version's token rows
-// (search), or every token any version ever carried (history).
-enum class CodeRows { current, ever };
+using CodeRows = sql::CodeRows;  // current token rows (search) or codes_ever (history)
 
 // A boolean expression: the row aliased `alias` (of table resources) is visible.
 void append_visibility(const search::Visibility& vis, std::string_view alias, CodeRows codes, Sql& out);

@@ -1,6 +1,6 @@
 #pragma once
-// Compiles the parts of a search::Query to SQLite SQL. Values are always bound
-// parameters, never spliced into the text.
+// SQLite's entry points to the search compiler (store/search_compiler.hpp):
+// clauses, visibility and sort keys as SQL with bound values.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -8,6 +8,7 @@
 #include "core/result.hpp"
 #include "search/search_query.hpp"
 #include "store/sqlite/db.hpp"
+#include "store/sql_conditions.hpp"
 
 namespace fhirgw::store::sqlite {
 
@@ -25,9 +26,7 @@ struct Sql {
   }
 };
 
-// Where excluded codes are looked up: the current version's token rows
-// (search), or every token any version ever carried (history).
-enum class CodeRows { current, ever };
+using CodeRows = sql::CodeRows;  // current token rows (search) or codes_ever (history)
 
 // A boolean expression: the row aliased `alias` (of table resources) is visible.
 void append_visibility(const search::Visibility& vis, std::string_view alias, CodeRows codes, Sql& out);

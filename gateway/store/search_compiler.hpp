@@ -1,0 +1,235 @@
+#pragma once
+// Compiles the parts of a search::Query (clauses, chains, visibility, sort
+// keys) to SQL over the store's tables: resources and the index tables
+// idx_token, idx_string, idx_date, idx_ref, idx_uri (codes_ever for history).
+// Written once for both backends; each instantiates it with a Dialect that
+// owns only what differs between SQLite and PostgreSQL:
+//
+//   using Sql;                             the backend's SQL builder
+//   kTrue, kFalse                          boolean literals
+//   starts_with(column, prefix, out)       an index-friendly prefix match
+//   contains(column, text, out)            a substring match
+//   id_in(column, ids, out)                column is one of ids
+//   in_list(column, items, negate, out)    column (not) in a list of strings
+//   code_in(alias, pairs, out)             the token row `alias` has one of (system, code)
+//   is_false(column)                       a boolean column is false
+//   kChainJoin                             how a chain joins its target to idx_ref
+//   chain_driver_hint(inner)               a prefix for the chain target's type term
+//
+// Values are always bound, never spliced into the text. Included by the two
+// backends' search_sql.cpp only.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.hpp"
+#include "search/indexer.hpp"
+#include "search/search_query.hpp"
+#include "store/sql_conditions.hpp"
+
+namespace fhirgw::store::sql {
+
+inline const char* index_table(model::ParamType t, search::Modifier mod) {
+  using model::ParamType;
+  if (mod == search::Modifier::identifier) return "idx_token";
+  switch (t) {
+    case ParamType::token: return "idx_token";
+    case ParamType::string: return "idx_string";
+    case ParamType::date: return "idx_date";
+    case ParamType::reference: return "idx_ref";
+    case ParamType::uri: return "idx_uri";
+    case ParamType::number: break;
+  }
+  return "idx_token";
+}
+
+// An alias for a nested level, so inner and outer names never collide.
+inline std::string inner_alias(std::string_view alias, const char* suffix) { return std::string(alias) + suffix; }
+
+template <class D>
+class SearchCompiler {
+ public:
+  using Sql = typename D::Sql;
+
+  // A boolean expression: the row aliased `alias` (of table resources) is visible.
+  static void visibility(const search::Visibility& vis, std::string_view alias, CodeRows codes, Sql& out) {
+    if (vis.all) {
+      out << D::kTrue;
+      return;
+    }
+    if (vis.grants.empty()) {
+      out << D::kFalse;  // fail closed
+      return;
+    }
+    std::string xc = inner_alias(alias, "_xc");
+    out << "(";
+    for (size_t i = 0; i < vis.grants.size(); ++i) {
+      const auto& g = vis.grants[i];
+      if (i) out << " OR ";
+      out << "(";
+      D::in_list(col(alias, "type"), g.types, false, out);
+      out << " AND ";
+      D::in_list(col(alias, "controller"), g.controllers, false, out);
+      if (g.patients_restricted) {
+        out << " AND ";
+        D::in_list(col(alias, "patient_id"), g.patients_in.ids(), false, out);
+      }
+      if (!g.patients_out.empty()) {
+        out << " AND ";
+        D::in_list(col(alias, "patient_id"), g.patients_out.ids(), true, out);
+      }
+      if (g.exclude_confidential) out << " AND " << D::is_false(col(alias, "confidential"));
+      if (!g.excluded_codes.empty()) {
+        out << " AND NOT EXISTS (SELECT 1 FROM " << (codes == CodeRows::current ? "idx_token" : "codes_ever")
+            << " " << xc << " WHERE " << xc << ".res = " << col(alias, "rid") << " AND ";
+        D::code_in(xc, g.excluded_codes, out);
+        out << ")";
+      }
+      out << ")";
+    }
+    out << ")";
+  }
+
+  // A boolean expression: the resource row `alias` of `type` satisfies the
+  // clause. Chained clauses join through resources visible under `vis` only.
+  static Status clause(const search::Clause& c, const std::string& type, std::string_view alias,
+                       const search::Visibility& vis, Sql& out) {
+    if (!c.param) return Error::internal("search clause '" + c.name + "' has no parameter");
+    if (c.any_of.empty()) return Error::invalid("Search parameter '" + c.name + "' has no value");
+    if (!c.chain) {
+      simple(c, *c.param, type, alias, out);
+      return {};
+    }
+    if (!c.chain->param) return Error::internal("chained clause '" + c.name + "' has no target parameter");
+    // Through the reference index to the target, which must itself be live
+    // and visible: a hidden resource can never be used to match.
+    std::string rf = inner_alias(alias, "_rf"), t = inner_alias(alias, "_t");
+    search::Clause inner = c;
+    inner.chain.reset();
+    inner.param = c.chain->param;
+    out << col(alias, "rid") << " IN (SELECT " << rf << ".res FROM resources " << t << " " << D::kChainJoin
+        << " idx_ref " << rf << " ON " << rf << ".type = ";
+    out.bind(type) << " AND " << rf << ".param = ";
+    out.bind(std::string(c.param->name)) << " AND " << rf << ".ref_id = " << t << ".id AND " << rf
+                                          << ".ref_type = " << t << ".type WHERE " << D::chain_driver_hint(inner)
+                                          << t << ".type = ";
+    out.bind(c.chain->target_type) << " AND " << D::is_false(t + ".deleted") << " AND ";
+    simple(inner, *inner.param, c.chain->target_type, t, out);
+    out << " AND ";
+    visibility(vis, t, CodeRows::current, out);
+    out << ")";
+    return {};
+  }
+
+  // The SQL value a sort key orders by (missing values sort lowest).
+  static void sort_expr(const search::SortKey& key, std::string_view alias, Sql& out) {
+    if (key.name == "_id") {
+      out << col(alias, "id");
+      return;
+    }
+    if (key.name == "_lastUpdated") {
+      out << col(alias, "last_updated");
+      return;
+    }
+    const char* agg = key.descending ? "MAX" : "MIN";
+    auto sub = [&](const char* column, const char* table, auto missing) {
+      out << "COALESCE((SELECT " << agg << "(" << column << ") FROM " << table << " WHERE res = "
+          << col(alias, "rid") << " AND param = ";
+      out.bind(std::string(key.param ? key.param->name : key.name)) << "), ";
+      out.bind(std::move(missing)) << ")";
+    };
+    switch (key.param ? key.param->type : model::ParamType::token) {
+      case model::ParamType::string: sub("norm", "idx_string", std::string()); break;
+      case model::ParamType::date: sub(key.descending ? "hi" : "lo", "idx_date", search::kMinTime); break;
+      default: sub("code", "idx_token", std::string()); break;
+    }
+  }
+
+ private:
+  static void value(const model::SearchParam& p, search::Modifier mod, const search::Value& v, Sql& out) {
+    using model::ParamType;
+    using search::Modifier;
+    if (mod == Modifier::identifier) return append_token_cond(v, out);
+    switch (p.type) {
+      case ParamType::token: append_token_cond(v, out); break;
+      case ParamType::string:
+        if (mod == Modifier::exact) {
+          out << "exact = ";
+          out.bind(v.text);
+        } else if (mod == Modifier::contains) {
+          D::contains("norm", v.text, out);
+        } else {
+          D::starts_with("norm", v.text, out);
+        }
+        break;
+      case ParamType::date: append_date_cond(v, "lo", "hi", out); break;
+      case ParamType::reference:
+        if (!v.ref_url.empty()) {
+          out << "url = ";
+          out.bind(v.ref_url);
+        } else if (!v.ref_type.empty()) {
+          out << "(ref_id = ";
+          out.bind(v.ref_id) << " AND ref_type = ";
+          out.bind(v.ref_type) << ")";
+        } else {
+          out << "ref_id = ";
+          out.bind(v.ref_id);
+        }
+        break;
+      case ParamType::uri:
+        out << "uri = ";
+        out.bind(v.text);
+        break;
+      case ParamType::number: out << D::kFalse; break;
+    }
+  }
+
+  // _id and _lastUpdated live on the resources row itself.
+  static void common(const search::Clause& c, const model::SearchParam& p, search::Modifier mod,
+                     std::string_view alias, Sql& out) {
+    using search::Modifier;
+    if (mod == Modifier::missing) {  // every resource has both
+      out << (c.any_of.at(0).missing ? D::kFalse : D::kTrue);
+      return;
+    }
+    out << (mod == Modifier::not_ ? "NOT (" : "(");
+    if (p.name == "_id") {
+      std::vector<std::string> ids;
+      for (const auto& v : c.any_of) ids.push_back(v.code);
+      D::id_in(col(alias, "id"), ids, out);
+    } else {
+      std::string lo = col(alias, "last_updated");
+      for (size_t i = 0; i < c.any_of.size(); ++i) {
+        if (i) out << " OR ";
+        append_date_cond(c.any_of[i], lo, "(" + lo + " + 1)", out);
+      }
+    }
+    out << ")";
+  }
+
+  // The clause's condition on the parameter `p` of `type`, for the row `alias`.
+  static void simple(const search::Clause& c, const model::SearchParam& p, const std::string& type,
+                     std::string_view alias, Sql& out) {
+    using search::Modifier;
+    Modifier mod = c.modifier;
+    if (p.name == "_id" || p.name == "_lastUpdated") return common(c, p, mod, alias, out);
+    std::string param(p.name);
+    if (mod == Modifier::identifier) param += search::kIdentifierSuffix;
+    bool negate = mod == Modifier::not_ || (mod == Modifier::missing && c.any_of.at(0).missing);
+    out << col(alias, "rid") << (negate ? " NOT IN" : " IN") << " (SELECT res FROM " << index_table(p.type, mod)
+        << " WHERE type = ";
+    out.bind(type) << " AND param = ";
+    out.bind(param);
+    if (mod != Modifier::missing) {
+      out << " AND (";
+      for (size_t i = 0; i < c.any_of.size(); ++i) {
+        if (i) out << " OR ";
+        value(p, mod, c.any_of[i], out);
+      }
+      out << ")";
+    }
+    out << ")";
+  }
+};
+
+}  // namespace fhirgw::store::sql
