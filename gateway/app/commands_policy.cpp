@@ -43,24 +43,6 @@ std::unique_ptr<store::Store> open_or_exit(const std::string& url) {
   return std::move(s).value();
 }
 
-// Every current resource's facts, for dry-run.
-std::vector<policy::ResourceFacts> all_facts(store::Store& store) {
-  std::vector<std::string> types;
-  for (const auto& t : model::resource_types()) types.emplace_back(t.name);
-  std::vector<policy::ResourceFacts> out;
-  int64_t seq = 0;
-  for (;;) {
-    auto batch = store.changed_since(seq, types, 5000);
-    if (!batch.ok()) fail(batch.error().message());
-    for (const auto& rec : *batch) {
-      seq = std::max(seq, rec.row);
-      if (!rec.deleted) out.push_back(GatewayAccess::facts_of(rec));
-    }
-    if (batch->size() < 5000) break;
-  }
-  return out;
-}
-
 }  // namespace
 
 void register_policy_commands(CLI::App& cli) {
@@ -148,8 +130,9 @@ void register_policy_commands(CLI::App& cli) {
     if (auto s = gov.load(); !s.ok()) fail(s.error().message());
     auto snap = gov.current();
     if (!snap.ok()) fail(snap.error().message());
-    auto facts = all_facts(*st);
-    auto report = policy::dry_run(current, proposed, *(*snap)->consents, *(*snap)->patients, facts, purposes,
+    auto facts = GatewayAccess::all_facts(*st);
+    if (!facts.ok()) fail(facts.error().message());
+    auto report = policy::dry_run(current, proposed, *(*snap)->consents, *(*snap)->patients, *facts, purposes,
                                   fhir_time::now_ms());
     std::printf("%-10s %-8s %10s %10s %12s %12s %10s %10s\n", "partner", "purpose", "patients", "->", "resources",
                 "->", "+visible", "-hidden");

@@ -3,6 +3,7 @@
 #include "auth/scopes.hpp"
 #include "core/fhir_time.hpp"
 #include "core/systems.hpp"
+#include "store/resource_meta.hpp"
 
 namespace fhirgw::app {
 
@@ -38,16 +39,7 @@ std::string subject_patient(const json::Value& resource) {
 }
 
 void set_tag(json::Value& resource, json::Allocator& a, const char* system, const std::string& code) {
-  if (!resource.HasMember("meta") || !resource["meta"].IsObject()) {
-    json::remove(resource, "meta");
-    resource.AddMember("meta", json::Value(rapidjson::kObjectType), a);
-  }
-  json::Value& meta = resource["meta"];
-  if (!meta.HasMember("tag") || !meta["tag"].IsArray()) {
-    json::remove(meta, "tag");
-    meta.AddMember("tag", json::Value(rapidjson::kArrayType), a);
-  }
-  json::Value& tags = meta["tag"];
+  json::Value& tags = store::meta_tags(resource, a);
   // Drop whatever the client sent for this system: authorship and control are the gateway's to say.
   for (auto it = tags.Begin(); it != tags.End();) {
     if (json::get_string(*it, "system") == std::string_view(system)) it = tags.Erase(it);
@@ -120,6 +112,24 @@ policy::ResourceFacts GatewayAccess::facts_of(const store::Record& rec, const js
   if (f.author_org.empty()) f.author_org = rec.author_org;
   f.confidential = f.confidential || rec.confidential;
   return f;
+}
+
+Result<std::vector<policy::ResourceFacts>> GatewayAccess::all_facts(store::Store& store) {
+  std::vector<std::string> types;
+  for (const auto& t : model::resource_types()) types.emplace_back(t.name);
+  constexpr int kBatch = 5000;
+  std::vector<policy::ResourceFacts> out;
+  int64_t seq = 0;
+  for (;;) {
+    auto batch = store.changed_since(seq, types, kBatch);
+    if (!batch.ok()) return std::move(batch).error();
+    for (const auto& rec : *batch) {
+      seq = std::max(seq, rec.row);
+      if (!rec.deleted) out.push_back(facts_of(rec));
+    }
+    if (batch->size() < static_cast<size_t>(kBatch)) break;
+  }
+  return out;
 }
 
 // FHIRGW_BENCH_NO_ENFORCEMENT exists only in the benchmark build

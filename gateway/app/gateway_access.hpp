@@ -45,6 +45,9 @@ class GatewayAccess : public rest::AccessControl {
   static policy::ResourceFacts facts_of(const store::Record& record);
   // As above, on the record's JSON already parsed (nullptr: tombstone or unparseable).
   static policy::ResourceFacts facts_of(const store::Record& record, const json::Value* parsed);
+  // Every current resource's facts (the input of a policy dry-run): a full
+  // scan of the store through its change tracking.
+  static Result<std::vector<policy::ResourceFacts>> all_facts(store::Store& store);
 
  private:
   std::shared_ptr<auth::TokenService> tokens_;

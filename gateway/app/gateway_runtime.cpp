@@ -117,7 +117,7 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
   rt->service_ = std::make_unique<rest::FhirService>(*rt->store_, *rt->access_, sc,
                                                     profile_validation(*rt->validator_, *rt->store_));
   rt->handler_ = std::make_unique<rest::FhirHandler>(*rt->service_, *rt->pool_, rt->metrics_);
-  rt->handler_->set_reads_on_io_threads(config.reads_on_io_threads.value_or(rt->store_->backend_name() == "sqlite"));
+  rt->handler_->set_reads_on_io_threads(config.reads_on_io_threads.value_or(rt->store_->reads_are_local()));
   register_validate_operation(*rt->handler_, *rt->validator_, *rt->store_, *rt->access_);
   WorkerPool* pool = rt->pool_.get();
   rt->metrics_.add_gauge("fhirgw_store_queue_depth", "Requests waiting for a store worker.",

@@ -50,24 +50,6 @@ std::optional<model::Interaction> parse_interaction(const std::string& s) {
   return std::nullopt;
 }
 
-// Every current resource's facts (dry-run input): a full scan via change tracking.
-Result<std::vector<policy::ResourceFacts>> all_facts(store::Store& store) {
-  std::vector<std::string> types;
-  for (const auto& t : model::resource_types()) types.emplace_back(t.name);
-  std::vector<policy::ResourceFacts> out;
-  int64_t seq = 0;
-  for (;;) {
-    auto batch = store.changed_since(seq, types, 5000);
-    if (!batch.ok()) return std::move(batch).error();
-    for (const auto& rec : *batch) {
-      seq = std::max(seq, rec.row);
-      if (!rec.deleted) out.push_back(GatewayAccess::facts_of(rec));
-    }
-    if (batch->size() < 5000) break;
-  }
-  return out;
-}
-
 }  // namespace
 
 void GatewayRuntime::register_governance_endpoints() {
@@ -175,7 +157,7 @@ void GatewayRuntime::register_governance_endpoints() {
     }
     auto snap = rt->governance_->current();
     if (!snap.ok()) return rt->service_->error(snap.error());
-    auto facts = all_facts(*rt->store_);
+    auto facts = GatewayAccess::all_facts(*rt->store_);
     if (!facts.ok()) return rt->service_->error(facts.error());
     std::vector<std::string> purposes;
     if (auto p = param(route.params, "purpose"); !p.empty()) purposes.push_back(p);

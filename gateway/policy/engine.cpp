@@ -89,6 +89,14 @@ bool check_caller(const Policy& p, const Request& req, Decision& d, CallerContex
   return true;
 }
 
+// What every decision does first: trace or not, the policy's version stamp,
+// and the conditions on the caller alone.
+bool start_decision(const Policy& p, const Request& req, Decision& d, CallerContext& cx) {
+  d.trace = req.trace;
+  d.policy_version = p.loaded ? p.version_stamp : "";
+  return check_caller(p, req, d, cx);
+}
+
 // Agreements in force for this partner, purpose and controller; the others
 // that name the partner are noted, so "why" shows near misses.
 std::vector<const Agreement*> agreements_for(const Policy& p, const CallerContext& cx,
@@ -172,10 +180,8 @@ bool reference_data(const Request& req, Action action, const ResourceFacts& r, D
 Decision decide(const Policy& p, const ConsentIndex& ci, const Request& req, const ResourceFacts& r,
                 const PatientFacts* patient) {
   Decision d;
-  d.trace = req.trace;
-  d.policy_version = p.loaded ? p.version_stamp : "";
   CallerContext cx;
-  if (!check_caller(p, req, d, cx)) return d;
+  if (!start_decision(p, req, d, cx)) return d;
   auto action = action_for(req.interaction);
   if (!action) return fail(d, "interaction", "delete is never permitted through the partner API"), d;
   if (*action == Action::create || *action == Action::update)
@@ -242,10 +248,8 @@ Decision decide_write(const Policy& p, const ConsentIndex& ci, const Request& re
                       const ResourceFacts& incoming, const json::Value& body, const ResourceFacts* current,
                       const PatientFacts* subject) {
   Decision d;
-  d.trace = req.trace;
-  d.policy_version = p.loaded ? p.version_stamp : "";
   CallerContext cx;
-  if (!check_caller(p, req, d, cx)) return d;
+  if (!start_decision(p, req, d, cx)) return d;
   auto action = action_for(req.interaction);
   if (!action || (*action != Action::create && *action != Action::update))
     return fail(d, "interaction", "only create and update are writes a partner may make"), d;

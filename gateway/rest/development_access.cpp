@@ -1,5 +1,6 @@
 #include "core/systems.hpp"
 #include "rest/access.hpp"
+#include "store/resource_meta.hpp"
 
 namespace fhirgw::rest {
 namespace {
@@ -33,21 +34,13 @@ class DevelopmentAccess : public AccessControl {
   // Resources written in development mode without a controller belong to "DEV",
   // so they still meet the profiles (which require one).
   void stamp_write(const Caller&, json::Value& resource, json::Allocator& a, const store::Record* current) override {
-    if (!resource.HasMember("meta") || !resource["meta"].IsObject()) {
-      json::remove(resource, "meta");
-      resource.AddMember("meta", json::Value(rapidjson::kObjectType), a);
-    }
-    json::Value& meta = resource["meta"];
-    if (!meta.HasMember("tag") || !meta["tag"].IsArray()) {
-      json::remove(meta, "tag");
-      meta.AddMember("tag", json::Value(rapidjson::kArrayType), a);
-    }
-    for (const auto& t : meta["tag"].GetArray())
+    json::Value& tags = store::meta_tags(resource, a);
+    for (const auto& t : tags.GetArray())
       if (json::get_string(t, "system") == std::string_view(systems::kController)) return;
     json::Value tag(rapidjson::kObjectType);
     json::set_string(tag, "system", systems::kController, a);
     json::set_string(tag, "code", current && !current->controller.empty() ? current->controller : "DEV", a);
-    meta["tag"].PushBack(tag, a);
+    tags.PushBack(tag, a);
   }
   bool queues_write_back(const Caller&) const override { return false; }
   Status audit(const AuditRecord&) override { return {}; }

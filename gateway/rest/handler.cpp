@@ -44,27 +44,10 @@ PreferReturn prefer_return(const std::string& prefer) {
   return PreferReturn::representation;
 }
 
-model::Interaction interaction_for(RouteKind k) {
-  switch (k) {
-    case RouteKind::read: return model::Interaction::read;
-    case RouteKind::vread: return model::Interaction::vread;
-    case RouteKind::update:
-    case RouteKind::conditional_update: return model::Interaction::update;
-    case RouteKind::remove:
-    case RouteKind::conditional_remove: return model::Interaction::remove;
-    case RouteKind::history_instance: return model::Interaction::history_instance;
-    case RouteKind::history_type:
-    case RouteKind::history_system: return model::Interaction::history_type;
-    case RouteKind::create: return model::Interaction::create;
-    default: return model::Interaction::search;
-  }
-}
-
 // A FHIR read, vread, search or history: GET, no operation, no app endpoint.
 // Everything else may write, wait on fsync or call out, and goes to a worker.
-bool is_plain_read(const http::Request& req, const std::string& path,
-                   const std::map<std::pair<std::string, std::string>, RawEndpoint>& endpoints) {
-  return req.method == "GET" && path.find('$') == std::string::npos && !endpoints.count({req.method, path});
+bool is_plain_read(const std::string& method, const std::string& path, const RawEndpoint* endpoint) {
+  return method == "GET" && !endpoint && path.find('$') == std::string::npos;
 }
 
 }  // namespace
@@ -107,8 +90,8 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
   // One JSON log line per request: id, method, path (never the query, which may
   // carry NHS numbers), status, interaction, client and duration.
   auto started = std::chrono::steady_clock::now();
-  respond = [respond = std::move(respond), started, id = req.request_id, method = req.method,
-             path = req.target.substr(0, req.target.find('?')), remote = req.remote](http::Response r) mutable {
+  respond = [respond = std::move(respond), started, id = req.request_id, method = req.method, path,
+             remote = req.remote](http::Response r) mutable {
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     spdlog::info("\"event\":\"request\",\"request_id\":{},\"method\":{},\"path\":{},\"status\":{},\"interaction\":{},"
                  "\"remote\":{},\"ms\":{:.3f}",
@@ -116,16 +99,21 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
                  json_quote(remote), ms);
     respond(std::move(r));
   };
+  // App endpoints are registered before serving: the map is read-only here.
+  const RawEndpoint* endpoint = nullptr;
+  if (auto it = endpoints_.find({req.method, path}); it != endpoints_.end()) endpoint = &it->second;
+  const bool plain_read = is_plain_read(req.method, path, endpoint);
   auto shared_req = std::make_shared<http::Request>(std::move(req));
   auto shared_respond = std::make_shared<std::function<void(http::Response)>>(std::move(respond));
-  auto job = [this, shared_req, shared_respond] {
+  auto job = [this, shared_req, shared_respond, endpoint] {
     // Until this request has submitted its audit entry, a pending group
     // commit waits for it (released when the job returns).
     auto audit_expected = service_.access().audit_expected();
+    request_scope::begin();  // a fresh governance snapshot for this request
     http::Response resp;
     std::optional<AuditRecord> audit;
     try {
-      resp = dispatch(*shared_req, audit);
+      resp = endpoint ? (*endpoint)(*shared_req) : dispatch(*shared_req, audit);
     } catch (const std::exception& e) {
       spdlog::error("\"event\":\"unhandled_exception\",\"request_id\":{},\"error\":{}", json_quote(shared_req->request_id),
                     json_quote(e.what()));
@@ -146,7 +134,7 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
       (*shared_respond)(std::move(failed));
     });
   };
-  if (reads_on_io_threads_ && is_plain_read(*shared_req, path, endpoints_)) {
+  if (reads_on_io_threads_ && plain_read) {
     job();
     return;
   }
@@ -166,9 +154,6 @@ http::Response FhirHandler::finish(const http::Request& req, http::Response resp
 }
 
 http::Response FhirHandler::dispatch(const http::Request& req, std::optional<AuditRecord>& audit_out) {
-  request_scope::begin();
-  std::string path = req.target.substr(0, req.target.find('?'));
-  if (auto it = endpoints_.find({req.method, path}); it != endpoints_.end()) return it->second(req);
 
   auto routed = route(req.method, req.target);
   if (!routed.ok()) {
@@ -242,7 +227,7 @@ http::Response FhirHandler::dispatch(const http::Request& req, std::optional<Aud
   } else {
     Status allowed = rt.kind == RouteKind::batch
                          ? Status{}
-                         : access.authorize(who, rt.type, interaction_for(rt.kind), rt.params);
+                         : access.authorize(who, rt.type, interaction_of(rt.kind), rt.params);
     if (!allowed.ok()) audit.outcome_detail = allowed.error().message();
     resp = allowed.ok() ? service_.execute(ctx, rt) : service_.error(allowed.error());
   }

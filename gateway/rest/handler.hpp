@@ -35,7 +35,8 @@ class FhirHandler : public http::Handler {
   void set_reads_on_io_threads(bool on) { reads_on_io_threads_ = on; }
 
  private:
-  // On a worker thread; sets audit_out when the request must be audited
+  // A FHIR request (not an app endpoint), on a worker or, for reads, the I/O
+  // thread; sets audit_out when the request must be audited
   // (every FHIR request, refusals included) before its response leaves.
   http::Response dispatch(const http::Request& req, std::optional<AuditRecord>& audit_out);
   http::Response finish(const http::Request& req, http::Response resp, bool pretty) const;

@@ -132,6 +132,22 @@ Result<Route> route(const std::string& method, const std::string& target) {
   return Error::not_found("No FHIR interaction at " + std::string(path));
 }
 
+model::Interaction interaction_of(RouteKind k) {
+  switch (k) {
+    case RouteKind::read: return model::Interaction::read;
+    case RouteKind::vread: return model::Interaction::vread;
+    case RouteKind::update:
+    case RouteKind::conditional_update: return model::Interaction::update;
+    case RouteKind::remove:
+    case RouteKind::conditional_remove: return model::Interaction::remove;
+    case RouteKind::history_instance: return model::Interaction::history_instance;
+    case RouteKind::history_type:
+    case RouteKind::history_system: return model::Interaction::history_type;
+    case RouteKind::create: return model::Interaction::create;
+    default: return model::Interaction::search;
+  }
+}
+
 const char* to_string(RouteKind k) {
   switch (k) {
     case RouteKind::read: return "read";

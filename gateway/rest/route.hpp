@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/resource_model.hpp"
 #include "core/result.hpp"
 
 namespace fhirgw::rest {
@@ -29,5 +30,8 @@ std::string percent_encode(std::string_view s);
 Params parse_query(std::string_view query);
 Result<Route> route(const std::string& method, const std::string& target);
 const char* to_string(RouteKind k);
+// The interaction a route is authorised as (scopes, policy). Type and system
+// history count as type-level history; searches, batches and the rest as search.
+model::Interaction interaction_of(RouteKind k);
 
 }  // namespace fhirgw::rest

@@ -55,21 +55,6 @@ void rewrite_references(json::Value& v, const std::map<std::string, std::string>
   }
 }
 
-model::Interaction interaction_of(RouteKind k) {
-  switch (k) {
-    case RouteKind::read: return model::Interaction::read;
-    case RouteKind::vread: return model::Interaction::vread;
-    case RouteKind::update:
-    case RouteKind::conditional_update: return model::Interaction::update;
-    case RouteKind::remove:
-    case RouteKind::conditional_remove: return model::Interaction::remove;
-    case RouteKind::history_instance: return model::Interaction::history_instance;
-    case RouteKind::history_type: return model::Interaction::history_type;
-    case RouteKind::create: return model::Interaction::create;
-    default: return model::Interaction::search;
-  }
-}
-
 struct Entry {
   size_t index = 0;
   std::string method, url, full_url, if_match, if_none_exist;

@@ -1,5 +1,7 @@
 #include "search/parse.hpp"
 
+#include "core/ids.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -163,7 +165,7 @@ Status parse_reference_value(std::string_view name, const SearchParam& p, const 
   std::string text = unescape(raw);
   auto parts = parse_reference(text);
   if (!parts) return invalid(name, "'" + text + "' is not a reference (id, Type/id or an absolute URL)");
-  if (parts->url.empty() && parts->type.empty() && !is_valid_id(parts->id))
+  if (parts->url.empty() && parts->type.empty() && !ids::is_valid_id(parts->id))
     return invalid(name, "'" + text + "' is not a valid resource id");
   v.ref_type = parts->type;
   v.ref_id = parts->id;

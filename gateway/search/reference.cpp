@@ -1,16 +1,8 @@
 #include "search/reference.hpp"
 
-namespace fhirgw::search {
+#include "core/ids.hpp"
 
-bool is_valid_id(std::string_view id) {
-  if (id.empty() || id.size() > 64) return false;
-  for (char c : id) {
-    bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
+namespace fhirgw::search {
 
 bool looks_like_type(std::string_view name) {
   if (name.empty() || name[0] < 'A' || name[0] > 'Z') return false;
@@ -31,7 +23,7 @@ void split_tail(std::string_view path, ReferenceParts& out) {
   std::string_view head = path.substr(0, slash);
   auto slash2 = head.rfind('/');
   std::string_view type = slash2 == std::string_view::npos ? head : head.substr(slash2 + 1);
-  if (looks_like_type(type) && is_valid_id(id)) {
+  if (looks_like_type(type) && ids::is_valid_id(id)) {
     out.type = std::string(type);
     out.id = std::string(id);
   }

@@ -17,8 +17,6 @@ struct ReferenceParts {
 // nullopt for empty text and for contained references ("#x").
 std::optional<ReferenceParts> parse_reference(std::string_view text);
 
-// A FHIR resource id: [A-Za-z0-9\-\.]{1,64}.
-bool is_valid_id(std::string_view id);
 // A resource type name shape: an upper-case letter then letters.
 bool looks_like_type(std::string_view name);
 

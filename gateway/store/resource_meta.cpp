@@ -61,6 +61,19 @@ Result<bool> same_content(const std::string& current_json, const json::Value& in
   return *current == copy;
 }
 
+json::Value& meta_tags(json::Value& resource, json::Allocator& a) {
+  if (!resource.HasMember("meta") || !resource["meta"].IsObject()) {
+    json::remove(resource, "meta");
+    resource.AddMember("meta", json::Value(rapidjson::kObjectType), a);
+  }
+  json::Value& meta = resource["meta"];
+  if (!meta.HasMember("tag") || !meta["tag"].IsArray()) {
+    json::remove(meta, "tag");
+    meta.AddMember("tag", json::Value(rapidjson::kArrayType), a);
+  }
+  return meta["tag"];
+}
+
 void stamp_meta(json::Document& doc, int64_t version, int64_t now) {
   auto& a = doc.GetAllocator();
   auto it = doc.FindMember("meta");

@@ -29,4 +29,7 @@ Result<bool> same_content(const std::string& current_json, const json::Value& in
 // Sets meta.versionId and meta.lastUpdated.
 void stamp_meta(json::Document& doc, int64_t version, int64_t now_ms);
 
+// The resource's meta.tag array, created (with meta) when absent or not an array.
+json::Value& meta_tags(json::Value& resource, json::Allocator& a);
+
 }  // namespace fhirgw::store

@@ -146,6 +146,9 @@ class Store {
   virtual Result<std::vector<Record>> changed_since(int64_t after_seq, const std::vector<std::string>& types,
                                                     int limit) = 0;
   virtual std::string backend_name() const = 0;
+  // True when a read never waits for a writer or the network (a local WAL
+  // file): the gateway then runs reads on its I/O threads.
+  virtual bool reads_are_local() const { return false; }
 };
 
 // Opens a store from a URL: "sqlite:PATH" (and later "postgres://...").

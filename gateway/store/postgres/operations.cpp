@@ -4,6 +4,7 @@
 #include <set>
 
 #include "core/fhir_time.hpp"
+#include "core/ids.hpp"
 #include "core/json.hpp"
 #include "search/indexer.hpp"
 #include "search/reference.hpp"
@@ -165,7 +166,7 @@ Result<WriteResult> remove_resource(Connection& db, const Write& w, const std::o
 Result<WriteResult> put_inner(Connection& db, const Write& w) {
   const model::ResourceType* rt = model::find_type(w.type);
   if (!rt) return Error::make(400, "not-supported", "Resource type '" + w.type + "' is not supported");
-  if (!search::is_valid_id(w.id))
+  if (!ids::is_valid_id(w.id))
     return Error::invalid("'" + w.id + "' is not a valid resource id", w.type + ".id");
   GW_TRY_ASSIGN(cur, read_current(db, w.type, w.id));
   if (w.if_match_version && (!cur || cur->version != *w.if_match_version))

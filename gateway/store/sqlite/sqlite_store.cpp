@@ -118,6 +118,7 @@ class SqliteStore final : public Store {
     return with_reader([&](Connection& db) { return sqlite::changed_since(db, after_seq, types, limit); });
   }
   std::string backend_name() const override { return "sqlite"; }
+  bool reads_are_local() const override { return true; }
 
  private:
   // How much of the database one reader call must see consistently. A single

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/fhir_time.hpp"
+#include "core/ids.hpp"
 #include "core/try.hpp"
 #include "search/indexer.hpp"
 #include "search/reference.hpp"
@@ -170,7 +171,7 @@ Result<WriteResult> remove_resource(WriteStatements& stmts, const Write& w, cons
 Result<const model::ResourceType*> checked_type(const std::string& type, const std::string& id) {
   const model::ResourceType* rt = model::find_type(type);
   if (!rt) return Error::make(400, "not-supported", "Resource type '" + type + "' is not supported");
-  if (!search::is_valid_id(id)) return Error::invalid("'" + id + "' is not a valid resource id", type + ".id");
+  if (!ids::is_valid_id(id)) return Error::invalid("'" + id + "' is not a valid resource id", type + ".id");
   return rt;
 }
 
