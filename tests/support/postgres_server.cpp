@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <sstream>
@@ -301,6 +302,26 @@ std::string PostgresServer::unique_name(const std::string& prefix) {
   std::lock_guard lock(mu);
   // The pid keeps names apart when many test processes share one server.
   return prefix + "_" + std::to_string(getpid()) + "_" + std::to_string(++counter_);
+}
+
+const std::string& PostgresServer::process_database(const std::string& prefix,
+                                                    const std::function<bool(const std::string& url)>& init) {
+  struct Databases {
+    std::map<std::string, std::string> by_prefix;
+    ~Databases() {
+      for (const auto& [prefix, name] : by_prefix)
+        if (!name.empty()) PostgresServer::shared().drop_database(name);
+    }
+  };
+  static std::mutex mu;
+  static Databases made;
+  std::lock_guard lock(mu);
+  auto it = made.by_prefix.find(prefix);
+  if (it != made.by_prefix.end()) return it->second;
+  const std::string tmpl = prefix + "_template";
+  std::string name = unique_name(prefix);
+  if (!ensure_template(tmpl, init) || !create_database(name, tmpl)) name.clear();
+  return made.by_prefix.emplace(prefix, name).first->second;
 }
 
 }  // namespace fhirgw::testing

@@ -56,6 +56,12 @@ class PostgresServer {
 
   // A database name unique within this process: prefix + counter.
   std::string unique_name(const std::string& prefix);
+  // This test process's database of a kind (`prefix`): a copy of the template
+  // prefix_template, which the first process on the server makes with init
+  // (cheaper than migrating a database in every process). Made on the first
+  // call, dropped when the process exits; "" when it cannot be made.
+  const std::string& process_database(const std::string& prefix,
+                                      const std::function<bool(const std::string& url)>& init);
 
   ~PostgresServer();
   PostgresServer(const PostgresServer&) = delete;

@@ -7,27 +7,14 @@
 #include <thread>
 
 #include "core/json.hpp"
+#include "audit_samples.hpp"
 #include "gateway_process.hpp"
 
 using namespace fhirgw;
 
 namespace {
 
-audit::AuditRecord sample(int i) {
-  audit::AuditRecord r;
-  r.request_id = "req-" + std::to_string(i);
-  r.caller.client_id = "ageuk-app";
-  r.caller.organisation = "AGEUK1";
-  r.caller.purpose = "CAREMGT";
-  r.interaction = "read";
-  r.type = "CarePlan";
-  r.status = 200;
-  r.returned = {"CarePlan/cp" + std::to_string(i) + "/_history/1"};
-  r.patients = {"pat-" + std::to_string(i % 3)};
-  r.agreements = {"dsa-frailty"};
-  r.policy_version = "2025.1";
-  return r;
-}
+audit::AuditRecord sample(int i) { return fhirgw::testing::sample_audit_record(i); }
 
 void exec_raw(const std::string& db, const std::string& sql) {
   sqlite3* h = nullptr;

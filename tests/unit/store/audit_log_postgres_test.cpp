@@ -8,6 +8,7 @@
 
 #include "audit/audit_trail.hpp"
 #include "core/json.hpp"
+#include "audit_samples.hpp"
 #include "postgres_server.hpp"
 #include "store/audit_log.hpp"
 
@@ -16,21 +17,7 @@ using fhirgw::testing::PostgresServer;
 
 namespace {
 
-audit::AuditRecord sample(int i) {
-  audit::AuditRecord r;
-  r.request_id = "req-" + std::to_string(i);
-  r.caller.client_id = "ageuk-app";
-  r.caller.organisation = "AGEUK1";
-  r.caller.purpose = "CAREMGT";
-  r.interaction = "read";
-  r.type = "CarePlan";
-  r.status = 200;
-  r.returned = {"CarePlan/cp" + std::to_string(i) + "/_history/1"};
-  r.patients = {"pat-" + std::to_string(i % 3)};
-  r.agreements = {"dsa-frailty"};
-  r.policy_version = "2025.1";
-  return r;
-}
+audit::AuditRecord sample(int i) { return fhirgw::testing::sample_audit_record(i); }
 
 // One migrated database per test process; each test starts from an empty
 // trail (the append-only guard is lifted just for that, as only a test may).
@@ -49,23 +36,8 @@ class PostgresAudit : public ::testing::Test {
         << error;
   }
   static const std::string& database() {
-    struct Database {
-      std::string name;
-      ~Database() {
-        if (!name.empty()) PostgresServer::shared().drop_database(name);
-      }
-    };
-    static const Database db{[] {
-      auto& pg = PostgresServer::shared();
-      // Migrated once per server (shared by every test process under ctest),
-      // then copied: cheaper than migrating a database in every process.
-      const std::string tmpl = "audit_template";
-      auto migrate = [](const std::string& url) { return store::open_audit_log(url).ok(); };
-      std::string name = pg.unique_name("audit");
-      if (!pg.ensure_template(tmpl, migrate) || !pg.create_database(name, tmpl)) return std::string();
-      return name;
-    }()};
-    return db.name;
+    return PostgresServer::shared().process_database(
+        "audit", [](const std::string& url) { return store::open_audit_log(url).ok(); });
   }
   std::unique_ptr<store::AuditLog> open() {
     auto log = store::open_audit_log(url_);

@@ -99,23 +99,8 @@ class StoreTest : public ::testing::TestWithParam<std::string> {
   // One migrated database per test process, emptied before each test (much
   // faster than creating a database per test), dropped when the process exits.
   static const std::string& postgres_database() {
-    struct Database {
-      std::string name;
-      ~Database() {
-        if (!name.empty()) PostgresServer::shared().drop_database(name);
-      }
-    };
-    static const Database db{[] {
-      auto& pg = PostgresServer::shared();
-      // Migrated once per server (shared by every test process under ctest),
-      // then copied: cheaper than migrating a database in every process.
-      const std::string tmpl = "store_template";
-      auto migrate = [](const std::string& url) { return store::open_store(url).ok(); };
-      std::string name = pg.unique_name("store");
-      if (!pg.ensure_template(tmpl, migrate) || !pg.create_database(name, tmpl)) return std::string();
-      return name;
-    }()};
-    return db.name;
+    return PostgresServer::shared().process_database(
+        "store", [](const std::string& url) { return store::open_store(url).ok(); });
   }
   const std::string& backend() const { return GetParam(); }
   // True when SetUp skipped or failed: derived fixtures stop there.
