@@ -15,17 +15,25 @@
 //   is_false(column)                       a boolean column is false
 //   kChainJoin                             how a chain joins its target to idx_ref
 //   chain_driver_hint(inner)               a prefix for the chain target's type term
+//   type_term(q)                           "r.type = " (with the backend's planner hint)
+//   rid_in(column, rids, out)              column is one of the row ids
+//   using Bind                             the backend's bound-value type
 //
-// Values are always bound, never spliced into the text. Included by the two
-// backends' search_sql.cpp only.
+// It builds the statements of a search (page, total, includes) and of a
+// history page; the backends run them. Values are always bound, never
+// spliced into the text. Included by the two backends' search_sql.cpp and
+// operations.cpp only.
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/json.hpp"
 #include "core/result.hpp"
 #include "search/indexer.hpp"
 #include "search/search_query.hpp"
 #include "store/sql_conditions.hpp"
+#include "store/store.hpp"
 
 namespace fhirgw::store::sql {
 
@@ -145,7 +153,198 @@ class SearchCompiler {
     }
   }
 
+
+  // The WHERE condition shared by a search's page and its total.
+  static Result<Sql> match_condition(const search::Query& q) {
+    if (!model::find_type(q.type))
+      return Error::make(400, "not-supported", "Resource type '" + q.type + "' is not supported");
+    Sql where;
+    where << D::type_term(q);
+    where.bind(q.type) << " AND " << D::is_false("r.deleted");
+    for (const auto& c : q.clauses) {
+      where << " AND ";
+      if (auto st = clause(c, q.type, "r", q.visibility, where); !st) return std::move(st).error();
+    }
+    where << " AND ";
+    visibility(q.visibility, "r", CodeRows::current, where);
+    return where;
+  }
+
+  // The search's total.
+  static Result<Sql> count_sql(const search::Query& q) {
+    auto where = match_condition(q);
+    if (!where) return where;
+    Sql count;
+    count << "SELECT COUNT(*) FROM resources r WHERE ";
+    count.append(*where);
+    return count;
+  }
+
+  // One page of matches plus one row (which tells there is a next page):
+  // kRecordCols, then the sort values s0, s1, ...
+  static Result<Sql> page_sql(const search::Query& q) {
+    auto where = match_condition(q);
+    if (!where) return where;
+    Sql sql;
+    if (q.sort.empty()) {  // row order: no sort step, the keyset is a row-id range
+      sql << "SELECT " << kRecordCols
+          << " FROM resources r JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE ";
+      sql.append(*where);
+      if (q.after) {
+        sql << " AND r.rid > ";
+        sql.bind(q.after->row);
+      }
+      sql << " ORDER BY r.rid LIMIT ";
+      sql.bind(static_cast<int64_t>(std::max(q.count, 0)) + 1);
+      return sql;
+    }
+    sql << "WITH m AS (SELECT r.rid AS rid";
+    for (size_t i = 0; i < q.sort.size(); ++i) {
+      sql << ", ";
+      sort_expr(q.sort[i], "r", sql);
+      sql << " AS s" << std::to_string(i);
+    }
+    sql << " FROM resources r WHERE ";
+    sql.append(*where);
+    sql << ") SELECT " << kRecordCols;
+    for (size_t i = 0; i < q.sort.size(); ++i) sql << ", m.s" << std::to_string(i);
+    sql << " FROM m JOIN resources r ON r.rid = m.rid JOIN versions v ON v.res = r.rid AND v.version = r.version";
+    if (q.after) {
+      sql << " WHERE ";
+      if (auto st = keyset(q, sql); !st) return std::move(st).error();
+    }
+    sql << " ORDER BY ";
+    for (size_t i = 0; i < q.sort.size(); ++i)
+      sql << "m.s" << std::to_string(i) << (q.sort[i].descending ? " DESC, " : ", ");
+    sql << "m.rid LIMIT ";
+    sql.bind(static_cast<int64_t>(std::max(q.count, 0)) + 1);
+    return sql;
+  }
+
+  // The visible, live targets of `inc` from the page's matches (their row ids).
+  static Sql include_sql(const search::Query& q, const search::Include& inc, const std::vector<int64_t>& rids) {
+    Sql sql;
+    sql << "SELECT DISTINCT " << kRecordCols
+        << " FROM idx_ref rf JOIN resources r ON r.type = rf.ref_type AND r.id = rf.ref_id"
+           " JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE ";
+    D::rid_in("rf.res", rids, sql);
+    sql << " AND rf.type = ";
+    sql.bind(inc.source_type) << " AND rf.param = ";
+    sql.bind(inc.param);
+    if (!inc.target_type.empty()) {
+      sql << " AND rf.ref_type = ";
+      sql.bind(inc.target_type);
+    }
+    included_tail(q, sql);
+    return sql;
+  }
+
+  // The visible, live resources whose `inc` reference points at a match.
+  static Sql revinclude_sql(const search::Query& q, const search::Include& inc, const std::vector<int64_t>& rids) {
+    Sql sql;
+    sql << "SELECT DISTINCT " << kRecordCols << " FROM resources m JOIN idx_ref rf ON rf.type = ";
+    sql.bind(inc.source_type) << " AND rf.param = ";
+    sql.bind(inc.param) << " AND rf.ref_id = m.id AND rf.ref_type = m.type"
+                           " JOIN resources r ON r.rid = rf.res"
+                           " JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE ";
+    D::rid_in("m.rid", rids, sql);
+    included_tail(q, sql);
+    return sql;
+  }
+
+  // The condition of a history (versions v of resources r). Judged on each
+  // resource's current governance: a withdrawal hides every version.
+  static Sql history_condition(const HistoryQuery& q) {
+    Sql where;
+    where << D::kTrue;
+    if (!q.type.empty()) {
+      where << " AND r.type = ";
+      where.bind(q.type);
+    }
+    if (!q.id.empty()) {
+      where << " AND r.id = ";
+      where.bind(q.id);
+    }
+    if (q.since_ms) {
+      where << " AND v.last_updated >= ";
+      where.bind(*q.since_ms);
+    }
+    where << " AND ";
+    visibility(q.visibility, "r", CodeRows::ever, where);
+    return where;
+  }
+
+  static Sql history_count_sql(const Sql& where) {
+    Sql count;
+    count << "SELECT COUNT(*) FROM versions v JOIN resources r ON r.rid = v.res WHERE ";
+    count.append(where);
+    return count;
+  }
+
+  // Newest first, one row more than the page: kRecordCols, then v.seq.
+  static Sql history_page_sql(const HistoryQuery& q, const Sql& where) {
+    Sql sql;
+    sql << "SELECT " << kRecordCols << ", v.seq FROM versions v JOIN resources r ON r.rid = v.res WHERE ";
+    sql.append(where);
+    if (q.before_seq) {
+      sql << " AND v.seq < ";
+      sql.bind(*q.before_seq);
+    }
+    sql << " ORDER BY v.seq DESC LIMIT ";
+    sql.bind(static_cast<int64_t>(q.count) + 1);
+    return sql;
+  }
+
  private:
+  static void included_tail(const search::Query& q, Sql& sql) {
+    sql << " AND " << D::is_false("r.deleted") << " AND ";
+    visibility(q.visibility, "r", CodeRows::current, sql);
+    sql << " ORDER BY r.rid LIMIT ";
+    sql.bind(static_cast<int64_t>(kMaxIncluded));
+  }
+
+  // The cursor's sort values, one per sort key (a JSON array), each of the
+  // kind its key orders by: a foreign cursor is a 400, never a SQL type error.
+  static Result<std::vector<typename D::Bind>> cursor_values(const search::Query& q) {
+    std::vector<typename D::Bind> out;
+    auto unfit = [] { return Error::invalid("The paging cursor does not fit this search"); };
+    auto doc = json::parse(q.after->sort_value);
+    if (!doc || !doc->IsArray() || doc->Size() != q.sort.size()) return unfit();
+    size_t i = 0;
+    for (const auto& v : doc->GetArray()) {
+      bool want_int = sort_key_is_integer(q.sort[i++]);
+      if (want_int && v.IsInt64()) out.emplace_back(v.GetInt64());
+      else if (!want_int && v.IsString()) out.emplace_back(std::string(v.GetString(), v.GetStringLength()));
+      else return unfit();
+    }
+    return out;
+  }
+
+  // Rows strictly after the cursor in (s0 dir, s1 dir, ..., rid asc) order.
+  static Status keyset(const search::Query& q, Sql& sql) {
+    auto values = cursor_values(q);
+    if (!values) return std::move(values).error();
+    sql << "(";
+    for (size_t i = 0; i <= q.sort.size(); ++i) {
+      if (i) sql << " OR ";
+      sql << "(";
+      for (size_t j = 0; j < i; ++j) {
+        sql << "m.s" << std::to_string(j) << " = ";
+        sql.bind((*values)[j]) << " AND ";
+      }
+      if (i < q.sort.size()) {
+        sql << "m.s" << std::to_string(i) << (q.sort[i].descending ? " < " : " > ");
+        sql.bind((*values)[i]);
+      } else {
+        sql << "m.rid > ";
+        sql.bind(q.after->row);
+      }
+      sql << ")";
+    }
+    sql << ")";
+    return {};
+  }
+
   static void value(const model::SearchParam& p, search::Modifier mod, const search::Value& v, Sql& out) {
     using model::ParamType;
     using search::Modifier;

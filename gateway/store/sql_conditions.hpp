@@ -1,7 +1,7 @@
 #pragma once
-// Search conditions that read the same in every SQL dialect: FHIR date-prefix
-// range comparisons and the token forms. Templated on the backend's Sql
-// builder, which owns only what differs (placeholders: ? or $n).
+// What reads the same in every SQL dialect: the Record columns, paging
+// limits, FHIR date-prefix range comparisons and the token forms (templated
+// on the backend's Sql builder, which owns only its placeholders: ? or $n).
 #include <string>
 #include <string_view>
 
@@ -12,6 +12,22 @@ namespace fhirgw::store::sql {
 // Where excluded codes are looked up: the current version's token rows
 // (search), or every token any version ever carried (history).
 enum class CodeRows { current, ever };
+
+// The columns a Record is read from (resources r joined to versions v), in order.
+inline constexpr const char* kRecordCols =
+    "r.rid, r.type, r.id, v.version, v.last_updated, v.deleted, v.json, r.controller, r.patient_id, "
+    "r.author_org, r.confidential";
+inline constexpr int kRecordColCount = 11;
+// At most this many resources join a page through _include / _revinclude.
+inline constexpr size_t kMaxIncluded = 1000;
+
+// Whether a sort key's values are integers (dates, _lastUpdated) or text:
+// a paging cursor's values must have the same kinds.
+inline bool sort_key_is_integer(const search::SortKey& key) {
+  if (key.name == "_id") return false;
+  if (key.name == "_lastUpdated") return true;
+  return key.param && key.param->type == model::ParamType::date;
+}
 
 inline std::string col(std::string_view alias, std::string_view name) {
   return std::string(alias) + "." + std::string(name);

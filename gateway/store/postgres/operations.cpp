@@ -15,11 +15,9 @@
 namespace fhirgw::store::postgres {
 namespace {
 
-constexpr const char* kRecordCols =
-    "r.rid, r.type, r.id, v.version, v.last_updated, v.deleted, v.json, r.controller, r.patient_id, "
-    "r.author_org, r.confidential";
-constexpr int kRecordColCount = 11;
-constexpr size_t kMaxIncluded = 1000;
+using sql::kMaxIncluded;
+using sql::kRecordColCount;
+using sql::kRecordCols;
 
 Record record_at(const Rows& rows, int i) {
   Record r;
@@ -233,24 +231,6 @@ Result<WriteResult> put_inner(Connection& db, const Write& w) {
 
 // ---- search ----
 
-// The cursor's sort values, one per sort key (a JSON array), each of the
-// kind its key orders by: a foreign cursor is a 400, never a SQL type error.
-Result<std::vector<Bind>> parse_cursor_values(const search::Query& q) {
-  std::vector<Bind> out;
-  if (q.sort.empty()) return out;
-  auto unfit = [] { return Error::invalid("The paging cursor does not fit this search"); };
-  auto doc = json::parse(q.after->sort_value);
-  if (!doc || !doc->IsArray() || doc->Size() != q.sort.size()) return unfit();
-  size_t i = 0;
-  for (const auto& v : doc->GetArray()) {
-    bool want_int = sort_key_is_integer(q.sort[i++]);
-    if (want_int && v.IsInt64()) out.emplace_back(v.GetInt64());
-    else if (!want_int && v.IsString()) out.emplace_back(std::string(v.GetString(), v.GetStringLength()));
-    else return unfit();
-  }
-  return out;
-}
-
 std::string sort_value_text(const Rows& rows, int row, int first_col, size_t keys) {
   if (keys == 0) return {};
   json::Document doc(rapidjson::kArrayType);
@@ -263,37 +243,12 @@ std::string sort_value_text(const Rows& rows, int row, int first_col, size_t key
   return json::to_string(doc);
 }
 
-// Rows strictly after the cursor in (s0 dir, s1 dir, …, rid asc) order.
-Status append_keyset(const search::Query& q, Sql& sql) {
-  const auto& c = *q.after;
-  GW_TRY_ASSIGN(values, parse_cursor_values(q));
-  sql << "(";
-  for (size_t i = 0; i <= q.sort.size(); ++i) {
-    if (i) sql << " OR ";
-    sql << "(";
-    for (size_t j = 0; j < i; ++j) {
-      sql << "m.s" << std::to_string(j) << " = ";
-      sql.bind(values[j]) << " AND ";
-    }
-    if (i < q.sort.size()) {
-      sql << "m.s" << std::to_string(i) << (q.sort[i].descending ? " < " : " > ");
-      sql.bind(values[i]);
-    } else {
-      sql << "m.rid > ";
-      sql.bind(c.row);
-    }
-    sql << ")";
-  }
-  sql << ")";
-  return {};
-}
-
 Status add_includes(Connection& db, const search::Query& q, SearchPage& page) {
   if (page.matches.empty() || (q.includes.empty() && q.revincludes.empty())) return {};
-  IntArray rids;
+  std::vector<int64_t> rids;
   std::set<int64_t> seen;
   for (const auto& m : page.matches) {
-    rids.items.push_back(m.row);
+    rids.push_back(m.row);
     seen.insert(m.row);
   }
   auto collect = [&](const Sql& sql) -> Status {
@@ -304,53 +259,10 @@ Status add_includes(Connection& db, const search::Query& q, SearchPage& page) {
   };
   for (const auto& inc : q.includes) {
     if (inc.source_type != q.type) continue;  // :iterate is one level: only the matches are sources
-    Sql sql;
-    sql << "SELECT DISTINCT " << kRecordCols
-        << " FROM idx_ref rf JOIN resources r ON r.type = rf.ref_type AND r.id = rf.ref_id"
-           " JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE rf.res = ANY(";
-    sql.bind(rids) << ") AND rf.type = ";
-    sql.bind(inc.source_type) << " AND rf.param = ";
-    sql.bind(inc.param);
-    if (!inc.target_type.empty()) {
-      sql << " AND rf.ref_type = ";
-      sql.bind(inc.target_type);
-    }
-    sql << " AND NOT r.deleted AND ";
-    append_visibility(q.visibility, "r", CodeRows::current, sql);
-    sql << " ORDER BY r.rid LIMIT ";
-    sql.bind(static_cast<int64_t>(kMaxIncluded));
-    GW_TRY(collect(sql));
+    GW_TRY(collect(include_sql(q, inc, rids)));
   }
-  for (const auto& inc : q.revincludes) {
-    Sql sql;
-    sql << "SELECT DISTINCT " << kRecordCols << " FROM resources m JOIN idx_ref rf ON rf.type = ";
-    sql.bind(inc.source_type) << " AND rf.param = ";
-    sql.bind(inc.param) << " AND rf.ref_id = m.id AND rf.ref_type = m.type"
-                           " JOIN resources r ON r.rid = rf.res"
-                           " JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE m.rid = ANY(";
-    sql.bind(rids) << ") AND NOT r.deleted AND ";
-    append_visibility(q.visibility, "r", CodeRows::current, sql);
-    sql << " ORDER BY r.rid LIMIT ";
-    sql.bind(static_cast<int64_t>(kMaxIncluded));
-    GW_TRY(collect(sql));
-  }
+  for (const auto& inc : q.revincludes) GW_TRY(collect(revinclude_sql(q, inc, rids)));
   return {};
-}
-
-// The WHERE condition shared by a search's page and its total.
-Result<Sql> match_condition(const search::Query& q) {
-  if (!model::find_type(q.type))
-    return Error::make(400, "not-supported", "Resource type '" + q.type + "' is not supported");
-  Sql where;
-  where << "r.type = ";
-  where.bind(q.type) << " AND NOT r.deleted";
-  for (const auto& c : q.clauses) {
-    where << " AND ";
-    GW_TRY(append_clause(c, q.type, "r", q.visibility, where));
-  }
-  where << " AND ";
-  append_visibility(q.visibility, "r", CodeRows::current, where);
-  return where;
 }
 
 }  // namespace
@@ -384,51 +296,10 @@ Result<WriteResult> put(Connection& db, const Write& w) {
   return result;
 }
 
-Result<Sql> search_page_sql(const search::Query& q) {
-  GW_TRY_ASSIGN(where, match_condition(q));
-  Sql sql;
-  if (q.sort.empty()) {  // row order: no sort step, the keyset is a rid range
-    sql << "SELECT " << kRecordCols
-        << " FROM resources r JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE ";
-    sql.append(where);
-    if (q.after) {
-      sql << " AND r.rid > ";
-      sql.bind(q.after->row);
-    }
-    sql << " ORDER BY r.rid LIMIT ";
-    sql.bind(static_cast<int64_t>(std::max(q.count, 0)) + 1);
-    return sql;
-  }
-  sql << "WITH m AS (SELECT r.rid AS rid";
-  for (size_t i = 0; i < q.sort.size(); ++i) {
-    sql << ", ";
-    append_sort_expr(q.sort[i], q.type, "r", sql);
-    sql << " AS s" << std::to_string(i);
-  }
-  sql << " FROM resources r WHERE ";
-  sql.append(where);
-  sql << ") SELECT " << kRecordCols;
-  for (size_t i = 0; i < q.sort.size(); ++i) sql << ", m.s" << std::to_string(i);
-  sql << " FROM m JOIN resources r ON r.rid = m.rid JOIN versions v ON v.res = r.rid AND v.version = r.version";
-  if (q.after) {
-    sql << " WHERE ";
-    GW_TRY(append_keyset(q, sql));
-  }
-  sql << " ORDER BY ";
-  for (size_t i = 0; i < q.sort.size(); ++i)
-    sql << "m.s" << std::to_string(i) << (q.sort[i].descending ? " DESC, " : ", ");
-  sql << "m.rid LIMIT ";
-  sql.bind(static_cast<int64_t>(std::max(q.count, 0)) + 1);
-  return sql;
-}
-
 Result<SearchPage> search(Connection& db, const search::Query& q) {
   SearchPage page;
   auto count_matches = [&]() -> Result<int64_t> {
-    GW_TRY_ASSIGN(where, match_condition(q));
-    Sql count;
-    count << "SELECT COUNT(*) FROM resources r WHERE ";
-    count.append(where);
+    GW_TRY_ASSIGN(count, search_count_sql(q));
     GW_TRY_ASSIGN(rows, db.query(count));
     return rows.int_at(0, 0);
   };
@@ -437,7 +308,7 @@ Result<SearchPage> search(Connection& db, const search::Query& q) {
       GW_TRY_ASSIGN(total, count_matches());
       page.total = total;
     } else {
-      GW_TRY(match_condition(q));  // still reject a bad query
+      GW_TRY(search_count_sql(q));  // still reject a bad query
     }
     return page;
   }
@@ -459,43 +330,14 @@ Result<SearchPage> search(Connection& db, const search::Query& q) {
 }
 
 Result<HistoryPage> history(Connection& db, const HistoryQuery& q) {
-  Sql where;
-  where << "TRUE";
-  if (!q.type.empty()) {
-    where << " AND r.type = ";
-    where.bind(q.type);
-  }
-  if (!q.id.empty()) {
-    where << " AND r.id = ";
-    where.bind(q.id);
-  }
-  if (q.since_ms) {
-    where << " AND v.last_updated >= ";
-    where.bind(*q.since_ms);
-  }
-  // Judged on the resource's current governance: a withdrawal hides every version.
-  where << " AND ";
-  append_visibility(q.visibility, "r", CodeRows::ever, where);
-
+  Sql where = history_condition(q);
   HistoryPage page;
   {
-    Sql count;
-    count << "SELECT COUNT(*) FROM versions v JOIN resources r ON r.rid = v.res WHERE ";
-    count.append(where);
-    GW_TRY_ASSIGN(rows, db.query(count));
+    GW_TRY_ASSIGN(rows, db.query(history_count_sql(where)));
     page.total = rows.int_at(0, 0);
   }
   if (q.count <= 0) return page;
-  Sql sql;
-  sql << "SELECT " << kRecordCols << ", v.seq FROM versions v JOIN resources r ON r.rid = v.res WHERE ";
-  sql.append(where);
-  if (q.before_seq) {
-    sql << " AND v.seq < ";
-    sql.bind(*q.before_seq);
-  }
-  sql << " ORDER BY v.seq DESC LIMIT ";
-  sql.bind(static_cast<int64_t>(q.count) + 1);
-  GW_TRY_ASSIGN(rows, db.query(sql));
+  GW_TRY_ASSIGN(rows, db.query(history_page_sql(q, where)));
   int64_t last_seq = 0;
   for (int i = 0; i < rows.size(); ++i) {
     if (page.versions.size() == static_cast<size_t>(q.count)) {

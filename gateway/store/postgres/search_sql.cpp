@@ -20,6 +20,7 @@ std::string like_prefix(const std::string& prefix) {
 // are one array parameter each, whatever their length.
 struct Dialect {
   using Sql = postgres::Sql;
+  using Bind = postgres::Bind;
   static constexpr const char* kTrue = "TRUE";
   static constexpr const char* kFalse = "FALSE";
   static constexpr const char* kChainJoin = "JOIN";
@@ -53,29 +54,27 @@ struct Dialect {
   }
   static std::string is_false(const std::string& column) { return "NOT " + column; }
   static const char* chain_driver_hint(const search::Clause&) { return ""; }  // the planner has statistics
+  static const char* type_term(const search::Query&) { return "r.type = "; }
+  static void rid_in(const char* column, const std::vector<int64_t>& rids, Sql& out) {
+    out << column << " = ANY(";
+    out.bind(IntArray{rids}) << ")";
+  }
 };
 
 using Compiler = sql::SearchCompiler<Dialect>;
 
 }  // namespace
 
-void append_visibility(const search::Visibility& vis, std::string_view alias, CodeRows codes, Sql& out) {
-  Compiler::visibility(vis, alias, codes, out);
+Result<Sql> search_page_sql(const search::Query& q) { return Compiler::page_sql(q); }
+Result<Sql> search_count_sql(const search::Query& q) { return Compiler::count_sql(q); }
+Sql include_sql(const search::Query& q, const search::Include& inc, const std::vector<int64_t>& rids) {
+  return Compiler::include_sql(q, inc, rids);
 }
-
-Status append_clause(const search::Clause& c, const std::string& type, std::string_view alias,
-                     const search::Visibility& vis, Sql& out) {
-  return Compiler::clause(c, type, alias, vis, out);
+Sql revinclude_sql(const search::Query& q, const search::Include& inc, const std::vector<int64_t>& rids) {
+  return Compiler::revinclude_sql(q, inc, rids);
 }
-
-void append_sort_expr(const search::SortKey& key, const std::string&, std::string_view alias, Sql& out) {
-  Compiler::sort_expr(key, alias, out);
-}
-
-bool sort_key_is_integer(const search::SortKey& key) {
-  if (key.name == "_id") return false;
-  if (key.name == "_lastUpdated") return true;
-  return key.param && key.param->type == model::ParamType::date;
-}
+Sql history_condition(const HistoryQuery& q) { return Compiler::history_condition(q); }
+Sql history_count_sql(const Sql& where) { return Compiler::history_count_sql(where); }
+Sql history_page_sql(const HistoryQuery& q, const Sql& where) { return Compiler::history_page_sql(q, where); }
 
 }  // namespace fhirgw::store::postgres

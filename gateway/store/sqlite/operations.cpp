@@ -16,11 +16,9 @@
 namespace fhirgw::store::sqlite {
 namespace {
 
-constexpr const char* kRecordCols =
-    "r.rid, r.type, r.id, v.version, v.last_updated, v.deleted, v.json, r.controller, r.patient_id, "
-    "r.author_org, r.confidential";
-constexpr int kRecordColCount = 11;
-constexpr size_t kMaxIncluded = 1000;
+using sql::kMaxIncluded;
+using sql::kRecordColCount;
+using sql::kRecordCols;
 
 Record record_at(const Statement& s) {
   Record r;
@@ -45,11 +43,6 @@ Result<Statement> prepare(Connection& db, const Sql& sql) {
   return stmt;
 }
 
-void append(Sql& dst, const Sql& src) {
-  dst.text += src.text;
-  dst.binds.insert(dst.binds.end(), src.binds.begin(), src.binds.end());
-}
-
 Result<std::vector<Record>> fetch_records(Connection& db, const Sql& sql) {
   GW_TRY_ASSIGN(stmt, prepare(db, sql));
   std::vector<Record> out;
@@ -67,21 +60,6 @@ Result<std::vector<Record>> fetch_records(Connection& db, const Sql& sql) {
 
 // ---- search ----
 
-// The cursor's sort values, one per sort key, as a JSON array.
-Result<std::vector<Bind>> parse_cursor_values(const search::Cursor& c, size_t keys) {
-  std::vector<Bind> out;
-  if (keys == 0) return out;
-  auto doc = json::parse(c.sort_value);
-  if (!doc || !doc->IsArray() || doc->Size() != keys)
-    return Error::invalid("The paging cursor does not fit this search");
-  for (const auto& v : doc->GetArray()) {
-    if (v.IsString()) out.emplace_back(std::string(v.GetString(), v.GetStringLength()));
-    else if (v.IsInt64()) out.emplace_back(v.GetInt64());
-    else return Error::invalid("The paging cursor does not fit this search");
-  }
-  return out;
-}
-
 std::string sort_value_text(const Statement& s, int first_col, size_t keys) {
   if (keys == 0) return {};
   json::Document doc(rapidjson::kArrayType);
@@ -94,31 +72,6 @@ std::string sort_value_text(const Statement& s, int first_col, size_t keys) {
   return json::to_string(doc);
 }
 
-// Rows strictly after the cursor in (s0 dir, s1 dir, …, rid asc) order.
-Status append_keyset(const search::Query& q, Sql& sql) {
-  const auto& c = *q.after;
-  GW_TRY_ASSIGN(values, parse_cursor_values(c, q.sort.size()));
-  sql << "(";
-  for (size_t i = 0; i <= q.sort.size(); ++i) {
-    if (i) sql << " OR ";
-    sql << "(";
-    for (size_t j = 0; j < i; ++j) {
-      sql << "m.s" << std::to_string(j) << " = ";
-      sql.bind(values[j]) << " AND ";
-    }
-    if (i < q.sort.size()) {
-      sql << "m.s" << std::to_string(i) << (q.sort[i].descending ? " < " : " > ");
-      sql.bind(values[i]);
-    } else {
-      sql << "m.rid > ";
-      sql.bind(c.row);
-    }
-    sql << ")";
-  }
-  sql << ")";
-  return {};
-}
-
 Status add_includes(Connection& db, const search::Query& q, SearchPage& page) {
   if (page.matches.empty() || (q.includes.empty() && q.revincludes.empty())) return {};
   std::vector<int64_t> rids;
@@ -127,7 +80,6 @@ Status add_includes(Connection& db, const search::Query& q, SearchPage& page) {
     rids.push_back(m.row);
     seen.insert(m.row);
   }
-  std::string rid_list = json_int_array(rids);
   auto collect = [&](const Sql& sql) -> Status {
     GW_TRY_ASSIGN(recs, fetch_records(db, sql));
     for (auto& r : recs)
@@ -136,39 +88,9 @@ Status add_includes(Connection& db, const search::Query& q, SearchPage& page) {
   };
   for (const auto& inc : q.includes) {
     if (inc.source_type != q.type) continue;  // :iterate is one level: only the matches are sources
-    Sql sql;
-    sql << "SELECT DISTINCT " << kRecordCols
-        << " FROM idx_ref rf JOIN resources r ON r.type = rf.ref_type AND r.id = rf.ref_id"
-           " JOIN versions v ON v.res = r.rid AND v.version = r.version"
-           " WHERE rf.res IN (SELECT value FROM json_each(";
-    sql.bind(rid_list) << ")) AND rf.type = ";
-    sql.bind(inc.source_type) << " AND rf.param = ";
-    sql.bind(inc.param);
-    if (!inc.target_type.empty()) {
-      sql << " AND rf.ref_type = ";
-      sql.bind(inc.target_type);
-    }
-    sql << " AND r.deleted = 0 AND ";
-    append_visibility(q.visibility, "r", CodeRows::current, sql);
-    sql << " ORDER BY r.rid LIMIT ";
-    sql.bind(static_cast<int64_t>(kMaxIncluded));
-    GW_TRY(collect(sql));
+    GW_TRY(collect(include_sql(q, inc, rids)));
   }
-  for (const auto& inc : q.revincludes) {
-    Sql sql;
-    sql << "SELECT DISTINCT " << kRecordCols
-        << " FROM resources m JOIN idx_ref rf ON rf.type = ";
-    sql.bind(inc.source_type) << " AND rf.param = ";
-    sql.bind(inc.param) << " AND rf.ref_id = m.id AND rf.ref_type = m.type"
-                           " JOIN resources r ON r.rid = rf.res"
-                           " JOIN versions v ON v.res = r.rid AND v.version = r.version"
-                           " WHERE m.rid IN (SELECT value FROM json_each(";
-    sql.bind(rid_list) << ")) AND r.deleted = 0 AND ";
-    append_visibility(q.visibility, "r", CodeRows::current, sql);
-    sql << " ORDER BY r.rid LIMIT ";
-    sql.bind(static_cast<int64_t>(kMaxIncluded));
-    GW_TRY(collect(sql));
-  }
+  for (const auto& inc : q.revincludes) GW_TRY(collect(revinclude_sql(q, inc, rids)));
   return {};
 }
 
@@ -195,79 +117,10 @@ Result<std::optional<Record>> read_version(Connection& db, const std::string& ty
   return std::optional<Record>(record_at(s));
 }
 
-namespace {
-
-// The WHERE condition shared by a search's page and its total.
-Result<Sql> match_condition(const search::Query& q) {
-  if (!model::find_type(q.type))
-    return Error::make(400, "not-supported", "Resource type '" + q.type + "' is not supported");
-  // Without statistics SQLite would scan the whole type and test each row
-  // against the index lookups; "+r.type" lets a selective lookup drive instead.
-  // An _id clause uses the (type, id) key, so the type index stays usable then.
-  bool driven = false, by_id = false;
-  for (const auto& c : q.clauses) {
-    driven = driven || drives_search(c);
-    by_id = by_id || (!c.chain && c.param && c.param->name == "_id");
-  }
-  Sql where;
-  where << (driven && !by_id ? "+r.type = " : "r.type = ");
-  where.bind(q.type) << " AND r.deleted = 0";
-  for (const auto& c : q.clauses) {
-    where << " AND ";
-    GW_TRY(append_clause(c, q.type, "r", q.visibility, where));
-  }
-  where << " AND ";
-  append_visibility(q.visibility, "r", CodeRows::current, where);
-  return where;
-}
-
-}  // namespace
-
-Result<Sql> search_page_sql(const search::Query& q) {
-  GW_TRY_ASSIGN(where, match_condition(q));
-  Sql sql;
-  if (q.sort.empty()) {  // row order: no sort step, the keyset is a rowid range
-    sql << "SELECT " << kRecordCols
-        << " FROM resources r JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE ";
-    append(sql, where);
-    if (q.after) {
-      sql << " AND r.rid > ";
-      sql.bind(q.after->row);
-    }
-    sql << " ORDER BY r.rid LIMIT ";
-    sql.bind(static_cast<int64_t>(std::max(q.count, 0)) + 1);
-    return sql;
-  }
-  sql << "WITH m AS (SELECT r.rid AS rid";
-  for (size_t i = 0; i < q.sort.size(); ++i) {
-    sql << ", ";
-    append_sort_expr(q.sort[i], q.type, "r", sql);
-    sql << " AS s" << std::to_string(i);
-  }
-  sql << " FROM resources r WHERE ";
-  append(sql, where);
-  sql << ") SELECT " << kRecordCols;
-  for (size_t i = 0; i < q.sort.size(); ++i) sql << ", m.s" << std::to_string(i);
-  sql << " FROM m JOIN resources r ON r.rid = m.rid JOIN versions v ON v.res = r.rid AND v.version = r.version";
-  if (q.after) {
-    sql << " WHERE ";
-    GW_TRY(append_keyset(q, sql));
-  }
-  sql << " ORDER BY ";
-  for (size_t i = 0; i < q.sort.size(); ++i)
-    sql << "m.s" << std::to_string(i) << (q.sort[i].descending ? " DESC, " : ", ");
-  sql << "m.rid LIMIT ";
-  sql.bind(static_cast<int64_t>(std::max(q.count, 0)) + 1);
-  return sql;
-}
-
 Result<SearchPage> search(Connection& db, const search::Query& q) {
   SearchPage page;
   auto count_matches = [&]() -> Result<int64_t> {
-    GW_TRY_ASSIGN(where, match_condition(q));
-    Sql count;
-    count << "SELECT COUNT(*) FROM resources r WHERE ";
-    append(count, where);
+    GW_TRY_ASSIGN(count, search_count_sql(q));
     GW_TRY_ASSIGN(s, prepare(db, count));
     GW_TRY(s.step());
     return s.int_at(0);
@@ -277,7 +130,7 @@ Result<SearchPage> search(Connection& db, const search::Query& q) {
       GW_TRY_ASSIGN(total, count_matches());
       page.total = total;
     } else {
-      GW_TRY(match_condition(q));  // still reject a bad query
+      GW_TRY(search_count_sql(q));  // still reject a bad query
     }
     return page;
   }
@@ -301,44 +154,15 @@ Result<SearchPage> search(Connection& db, const search::Query& q) {
 }
 
 Result<HistoryPage> history(Connection& db, const HistoryQuery& q) {
-  Sql where;
-  where << "1";
-  if (!q.type.empty()) {
-    where << " AND r.type = ";
-    where.bind(q.type);
-  }
-  if (!q.id.empty()) {
-    where << " AND r.id = ";
-    where.bind(q.id);
-  }
-  if (q.since_ms) {
-    where << " AND v.last_updated >= ";
-    where.bind(*q.since_ms);
-  }
-  // Judged on the resource's current governance: a withdrawal hides every version.
-  where << " AND ";
-  append_visibility(q.visibility, "r", CodeRows::ever, where);
-
+  Sql where = history_condition(q);
   HistoryPage page;
   {
-    Sql count;
-    count << "SELECT COUNT(*) FROM versions v JOIN resources r ON r.rid = v.res WHERE ";
-    append(count, where);
-    GW_TRY_ASSIGN(s, prepare(db, count));
+    GW_TRY_ASSIGN(s, prepare(db, history_count_sql(where)));
     GW_TRY(s.step());
     page.total = s.int_at(0);
   }
   if (q.count <= 0) return page;
-  Sql sql;
-  sql << "SELECT " << kRecordCols << ", v.seq FROM versions v JOIN resources r ON r.rid = v.res WHERE ";
-  append(sql, where);
-  if (q.before_seq) {
-    sql << " AND v.seq < ";
-    sql.bind(*q.before_seq);
-  }
-  sql << " ORDER BY v.seq DESC LIMIT ";
-  sql.bind(static_cast<int64_t>(q.count) + 1);
-  GW_TRY_ASSIGN(s, prepare(db, sql));
+  GW_TRY_ASSIGN(s, prepare(db, history_page_sql(q, where)));
   int64_t last_seq = 0;
   while (true) {
     GW_TRY_ASSIGN(more, s.step());

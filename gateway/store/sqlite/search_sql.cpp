@@ -14,6 +14,7 @@ constexpr size_t kInlineListMax = 64;
 // What SQLite spells its own way (see store/search_compiler.hpp).
 struct Dialect {
   using Sql = sqlite::Sql;
+  using Bind = sqlite::Bind;
   static constexpr const char* kTrue = "1";
   static constexpr const char* kFalse = "0";
   static constexpr const char* kChainJoin = "CROSS JOIN";  // keeps the target (found by its own index) outer
@@ -74,6 +75,22 @@ struct Dialect {
     out << ")";
   }
   static std::string is_false(const std::string& column) { return column + " = 0"; }
+  static void rid_in(const char* column, const std::vector<int64_t>& rids, Sql& out) {
+    out << column << " IN (SELECT value FROM json_each(";
+    out.bind(json_int_array(rids)) << "))";
+  }
+  // Without statistics SQLite would scan the whole type and test each row
+  // against the index lookups; "+r.type" lets a selective lookup drive
+  // instead. An _id clause uses the (type, id) key, so the type index stays
+  // usable then.
+  static const char* type_term(const search::Query& q) {
+    bool driven = false, by_id = false;
+    for (const auto& c : q.clauses) {
+      driven = driven || drives_search(c);
+      by_id = by_id || (!c.chain && c.param && c.param->name == "_id");
+    }
+    return driven && !by_id ? "+r.type = " : "r.type = ";
+  }
   // "+": the chain's target is found through its own clause's index, not the type index.
   static const char* chain_driver_hint(const search::Clause& inner) { return drives_search(inner) ? "+" : ""; }
 };
@@ -82,18 +99,17 @@ using Compiler = sql::SearchCompiler<Dialect>;
 
 }  // namespace
 
-void append_visibility(const search::Visibility& vis, std::string_view alias, CodeRows codes, Sql& out) {
-  Compiler::visibility(vis, alias, codes, out);
+Result<Sql> search_page_sql(const search::Query& q) { return Compiler::page_sql(q); }
+Result<Sql> search_count_sql(const search::Query& q) { return Compiler::count_sql(q); }
+Sql include_sql(const search::Query& q, const search::Include& inc, const std::vector<int64_t>& rids) {
+  return Compiler::include_sql(q, inc, rids);
 }
-
-Status append_clause(const search::Clause& c, const std::string& type, std::string_view alias,
-                     const search::Visibility& vis, Sql& out) {
-  return Compiler::clause(c, type, alias, vis, out);
+Sql revinclude_sql(const search::Query& q, const search::Include& inc, const std::vector<int64_t>& rids) {
+  return Compiler::revinclude_sql(q, inc, rids);
 }
-
-void append_sort_expr(const search::SortKey& key, const std::string&, std::string_view alias, Sql& out) {
-  Compiler::sort_expr(key, alias, out);
-}
+Sql history_condition(const HistoryQuery& q) { return Compiler::history_condition(q); }
+Sql history_count_sql(const Sql& where) { return Compiler::history_count_sql(where); }
+Sql history_page_sql(const HistoryQuery& q, const Sql& where) { return Compiler::history_page_sql(q, where); }
 
 bool drives_search(const search::Clause& c) {
   using search::Modifier;

@@ -1,6 +1,6 @@
 #pragma once
-// SQLite's entry points to the search compiler (store/search_compiler.hpp):
-// clauses, visibility and sort keys as SQL with bound values.
+// SQLite's entry points to the search compiler (store/search_compiler.hpp),
+// which builds the statements of searches and history pages with bound values.
 #include <string>
 #include <string_view>
 #include <vector>
@@ -9,6 +9,7 @@
 #include "search/search_query.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sql_conditions.hpp"
+#include "store/store.hpp"
 
 namespace fhirgw::store::sqlite {
 
@@ -24,23 +25,25 @@ struct Sql {
     binds.push_back(std::move(b));
     return *this;
   }
+  Sql& append(const Sql& other) {
+    text += other.text;
+    binds.insert(binds.end(), other.binds.begin(), other.binds.end());
+    return *this;
+  }
 };
 
-using CodeRows = sql::CodeRows;  // current token rows (search) or codes_ever (history)
-
-// A boolean expression: the row aliased `alias` (of table resources) is visible.
-void append_visibility(const search::Visibility& vis, std::string_view alias, CodeRows codes, Sql& out);
-
-// A boolean expression: the resource row `alias` of `type` satisfies the clause.
-// Chained clauses join through resources visible under `vis` only.
-Status append_clause(const search::Clause& clause, const std::string& type, std::string_view alias,
-                     const search::Visibility& vis, Sql& out);
+// The statements of a search and of a history page, built by the search
+// compiler (store/search_compiler.hpp); operations.cpp runs them.
+Result<Sql> search_page_sql(const search::Query& q);
+Result<Sql> search_count_sql(const search::Query& q);
+Sql include_sql(const search::Query& q, const search::Include& inc, const std::vector<int64_t>& rids);
+Sql revinclude_sql(const search::Query& q, const search::Include& inc, const std::vector<int64_t>& rids);
+Sql history_condition(const HistoryQuery& q);
+Sql history_count_sql(const Sql& where);
+Sql history_page_sql(const HistoryQuery& q, const Sql& where);
 
 // True when the clause is a selective index lookup (a positive IN over an
 // index table) that should drive the query instead of the resources type index.
 bool drives_search(const search::Clause& clause);
-
-// The SQL value a sort key orders by (missing values sort lowest).
-void append_sort_expr(const search::SortKey& key, const std::string& type, std::string_view alias, Sql& out);
 
 }  // namespace fhirgw::store::sqlite
