@@ -48,12 +48,7 @@ std::string patient_id(const std::string& org, std::string_view patient_guid) {
 }
 
 // Fields every data row shares, checked once.
-struct Common {
-  SourceKey source;
-  bool deleted = false;
-  bool confidential = false;
-  std::string patient;  // derived Patient id ("" when the row has none)
-};
+using Common = RowCommon;
 
 std::optional<RowAction> read_flag(const RowView& row, std::string_view column, bool& out) {
   auto v = row.get(column);
@@ -64,12 +59,6 @@ std::optional<RowAction> read_flag(const RowView& row, std::string_view column, 
   auto b = parse_bool(*v);
   if (!b) return RowAction::quarantined(std::string(column), "expected true or false, found '" + std::string(*v) + "'");
   out = *b;
-  return std::nullopt;
-}
-
-std::optional<RowAction> date_or_quarantine(const Result<std::string>& r, std::string_view column, std::string& out) {
-  if (!r) return RowAction::quarantined(std::string(column), r.error().message());
-  out = *r;
   return std::nullopt;
 }
 
@@ -271,43 +260,17 @@ std::optional<RowAction> common(const RowView& row, std::string_view table, std:
   return std::nullopt;
 }
 
-// `id`: the resource the row contributes to when it is not the row's own
-// (a part of its parent); by default the id derived from the row's key.
-RowAction start(const Common& c, RowAction::Kind kind, std::string type, std::string id = {}) {
-  RowAction a;
-  a.kind = kind;
-  a.key = c.source.key;
-  a.organisation = c.source.organisation;
-  a.type = std::move(type);
-  a.id = id.empty() ? c.source.id() : std::move(id);
-  a.patient_id = c.patient;
-  return a;
-}
-
-RowAction removal(const Common& c, std::vector<std::string> types) {
-  RowAction a = start(c, RowAction::Kind::remove, types.front());
-  a.remove_types = std::move(types);
-  return a;
-}
 
 }  // namespace
 
 RowAction EmisMapper::patient(const RowView& row) {
   Common c;
   if (auto q = common(row, kPatientTable, "PatientGuid", organisation(row), false, c)) return std::move(*q);
-  if (c.deleted) {
-    auto a = removal(c, {"Patient"});
-    a.is_patient = true;
-    return a;
-  }
-  static const std::vector<std::pair<std::string_view, std::string_view>> kSex = {
-      {"M", "male"}, {"F", "female"}, {"I", "other"}, {"U", "unknown"}};
-  std::string gender;
+  if (c.deleted) return patient_removal(c);
   auto sex = row.str("Sex");
-  for (const auto& [code, fhir] : kSex) {
-    if (sex == code) gender = fhir;
-  }
-  if (!sex.empty() && gender.empty()) return RowAction::quarantined("Sex", "unknown Sex '" + sex + "', expected M, F, I or U");
+  auto gender_code = administrative_gender(sex);
+  if (!gender_code) return RowAction::quarantined("Sex", "unknown Sex '" + sex + "', expected M, F, I or U");
+  const std::string& gender = *gender_code;
   std::string birth, death;
   if (auto d = row.get("DateOfBirth")) {
     if (auto q = date_or_quarantine(emis_date(*d), "DateOfBirth", birth)) return std::move(*q);
@@ -326,21 +289,7 @@ RowAction EmisMapper::patient(const RowView& row) {
     r.add_identifier(nhs_number_identifier(*nhs, row.str("NHSNumberStatus") == "01", a));
   }
   r.root().AddMember("active", deactivated.empty(), a);
-  json::Value name(rapidjson::kObjectType);
-  name.AddMember("use", "official", a);
-  if (auto s = row.get("Surname")) name.AddMember("family", str(*s, a), a);
-  json::Value given(rapidjson::kArrayType);
-  if (auto g = row.get("GivenName")) given.PushBack(str(*g, a), a);
-  if (auto m = row.get("MiddleNames")) given.PushBack(str(*m, a), a);
-  if (!given.Empty()) name.AddMember("given", given, a);
-  if (auto t = row.get("Title")) {
-    json::Value prefix(rapidjson::kArrayType);
-    prefix.PushBack(str(*t, a), a);
-    name.AddMember("prefix", prefix, a);
-  }
-  json::Value names(rapidjson::kArrayType);
-  names.PushBack(name, a);
-  r.add("name", std::move(names));
+  r.add("name", official_names(row.get("Surname"), row.get("GivenName"), row.get("MiddleNames"), row.get("Title"), a));
   json::Value telecom(rapidjson::kArrayType);
   auto add_telecom = [&](std::string_view column, const char* system, const char* use) {
     if (auto v = row.get(column)) {
@@ -369,7 +318,7 @@ RowAction EmisMapper::patient(const RowView& row) {
   gps.PushBack(organisation_reference(c.source.organisation, a), a);
   r.add("generalPractitioner", std::move(gps));
 
-  auto action = start(c, RowAction::Kind::upsert, "Patient");
+  auto action = start_action(c, RowAction::Kind::upsert, "Patient");
   action.is_patient = true;
   action.patient_id.clear();
   action.resource = r.take();
@@ -392,7 +341,7 @@ RowAction EmisMapper::observation(const TableStep& step, const RowView& row) {
   bool is_part = parent && (c.deleted || link.has_value());
   if (step.pass == Pass::parts) {
     if (!is_part) return {};
-    auto a = start(c, RowAction::Kind::part, "QuestionnaireResponse",
+    auto a = start_action(c, RowAction::Kind::part, "QuestionnaireResponse",
                    derived_id(kFormat, *org, kObservation, *parent));
     a.part.kind = Part::Kind::item;
     a.part.parent_column = "ParentObservationGuid";
@@ -417,7 +366,7 @@ RowAction EmisMapper::observation(const TableStep& step, const RowView& row) {
     return a;
   }
   if (is_part) return {};
-  if (c.deleted) return removal(c, {"Consent", "QuestionnaireResponse"});
+  if (c.deleted) return removal_action(c, {"Consent", "QuestionnaireResponse"});
   if (!code) {
     return RowAction::quarantined("CodeId", row.get("CodeId") ? "unknown CodeId " + row.str("CodeId") +
                                                                     ": not in Coding_ClinicalCode"
@@ -438,12 +387,12 @@ RowAction EmisMapper::observation(const TableStep& step, const RowView& row) {
   }
   if (consent) {
     ConsentInput in{*consent, c.patient, effective, codings, code->term};
-    auto a = start(c, RowAction::Kind::upsert, "Consent");
+    auto a = start_action(c, RowAction::Kind::upsert, "Consent");
     a.resource = build_consent(c.source, c.confidential, in);
     return a;
   }
   if (questionnaire) {
-    auto a = start(c, RowAction::Kind::upsert, "QuestionnaireResponse");
+    auto a = start_action(c, RowAction::Kind::upsert, "QuestionnaireResponse");
     a.resource = build_questionnaire_response(c.source, c.confidential,
                                           {questionnaire->canonical, c.patient, effective});
     return a;
@@ -455,7 +404,7 @@ RowAction EmisMapper::drug_record(const RowView& row) {
   Common c;
   auto org = organisation(row);
   if (auto q = common(row, kDrugRecord, "DrugRecordGuid", org, true, c)) return std::move(*q);
-  if (c.deleted) return removal(c, {"MedicationStatement"});
+  if (c.deleted) return removal_action(c, {"MedicationStatement"});
   auto code_id = row.str("CodeId");
   auto drug = drugs_.find(code_id);
   if (drug == drugs_.end()) {
@@ -510,7 +459,7 @@ RowAction EmisMapper::drug_record(const RowView& row) {
     doses.PushBack(dose, a);
     r.add("dosage", std::move(doses));
   }
-  auto action = start(c, RowAction::Kind::upsert, "MedicationStatement");
+  auto action = start_action(c, RowAction::Kind::upsert, "MedicationStatement");
   action.resource = r.take();
   return action;
 }
@@ -531,7 +480,7 @@ RowAction EmisMapper::issue_record(const RowView& row) {
     return std::move(*q);
   }
   if (date.empty()) return RowAction::quarantined("EffectiveDate", "missing EffectiveDate");
-  auto a = start(c, RowAction::Kind::part, "MedicationStatement", derived_id(kFormat, *org, kDrugRecord, *drug));
+  auto a = start_action(c, RowAction::Kind::part, "MedicationStatement", derived_id(kFormat, *org, kDrugRecord, *drug));
   a.part.kind = Part::Kind::last_issue;
   a.part.parent_column = "DrugRecordGuid";
   a.part.element_id = c.source.key;
@@ -543,7 +492,7 @@ RowAction EmisMapper::alert(const RowView& row) {
   Common c;
   auto org = organisation(row);
   if (auto q = common(row, "CareRecord_Alert", "AlertGuid", org, true, c)) return std::move(*q);
-  if (c.deleted) return removal(c, {"Flag"});
+  if (c.deleted) return removal_action(c, {"Flag"});
   std::vector<Coding> codings;
   std::string term;
   if (auto id = row.get("CodeId")) {
@@ -578,7 +527,7 @@ RowAction EmisMapper::alert(const RowView& row) {
   r.add("subject", reference("Patient", c.patient, a));
   if (!start_date.empty() || !end_date.empty()) r.add("period", period(start_date, end_date, a));
   r.add("author", organisation_reference(c.source.organisation, a));
-  auto action = start(c, RowAction::Kind::upsert, "Flag");
+  auto action = start_action(c, RowAction::Kind::upsert, "Flag");
   action.resource = r.take();
   return action;
 }
@@ -587,7 +536,7 @@ RowAction EmisMapper::care_plan(const RowView& row) {
   Common c;
   auto org = organisation(row);
   if (auto q = common(row, "CareRecord_CarePlan", "CarePlanGuid", org, true, c)) return std::move(*q);
-  if (c.deleted) return removal(c, {"CarePlan"});
+  if (c.deleted) return removal_action(c, {"CarePlan"});
   auto status = row.str("Status");
   if (status != "draft" && status != "active" && status != "completed" && status != "revoked") {
     return RowAction::quarantined("Status", "unknown Status '" + status + "', expected draft, active, completed or revoked");
@@ -633,7 +582,7 @@ RowAction EmisMapper::care_plan(const RowView& row) {
   if (auto n = row.get("Notes")) notes.PushBack(annotation(*n, a), a);
   if (!review.empty()) notes.PushBack(annotation("Review due " + review, a), a);
   if (!notes.Empty()) r.add("note", std::move(notes));
-  auto action = start(c, RowAction::Kind::upsert, "CarePlan");
+  auto action = start_action(c, RowAction::Kind::upsert, "CarePlan");
   action.resource = r.take();
   return action;
 }

@@ -105,6 +105,26 @@ json::Value annotation(std::string_view text, json::Allocator& a) {
   return v;
 }
 
+json::Value official_names(std::optional<std::string_view> family, std::optional<std::string_view> first,
+                           std::optional<std::string_view> middle, std::optional<std::string_view> title,
+                           json::Allocator& a) {
+  json::Value name(rapidjson::kObjectType);
+  name.AddMember("use", "official", a);
+  if (family) name.AddMember("family", str(*family, a), a);
+  json::Value given(rapidjson::kArrayType);
+  if (first) given.PushBack(str(*first, a), a);
+  if (middle) given.PushBack(str(*middle, a), a);
+  if (!given.Empty()) name.AddMember("given", given, a);
+  if (title) {
+    json::Value prefix(rapidjson::kArrayType);
+    prefix.PushBack(str(*title, a), a);
+    name.AddMember("prefix", prefix, a);
+  }
+  json::Value names(rapidjson::kArrayType);
+  names.PushBack(name, a);
+  return names;
+}
+
 }  // namespace fhirgw::adapters
 
 #include "core/nhs_number.hpp"

@@ -3,6 +3,7 @@
 // and nothing time-dependent goes in, so the same row always gives the same
 // text and a re-import is recognised by the store as unchanged.
 #include <string>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +44,11 @@ json::Value reference(std::string_view type, std::string_view id, json::Allocato
 json::Value organisation_reference(std::string_view ods_code, json::Allocator& a);
 json::Value period(std::string_view start, std::string_view end, json::Allocator& a);
 json::Value annotation(std::string_view text, json::Allocator& a);
+// [{use: official, family, given: [first, middle], prefix: [title]}]: the
+// HumanName list of a practice's patient row (absent parts left out).
+json::Value official_names(std::optional<std::string_view> family, std::optional<std::string_view> first,
+                           std::optional<std::string_view> middle, std::optional<std::string_view> title,
+                           json::Allocator& a);
 
 }  // namespace fhirgw::adapters
 

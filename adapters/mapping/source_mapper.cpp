@@ -16,6 +16,45 @@ Status check_columns(const csv::Reader& reader, const TableSchema& schema) {
   return {};
 }
 
+RowAction start_action(const RowCommon& c, RowAction::Kind kind, std::string type, std::string id) {
+  RowAction a;
+  a.kind = kind;
+  a.key = c.source.key;
+  a.organisation = c.source.organisation;
+  a.type = std::move(type);
+  a.id = id.empty() ? c.source.id() : std::move(id);
+  a.patient_id = c.patient;
+  return a;
+}
+
+RowAction removal_action(const RowCommon& c, std::vector<std::string> types) {
+  RowAction a = start_action(c, RowAction::Kind::remove, types.front());
+  a.remove_types = std::move(types);
+  return a;
+}
+
+RowAction patient_removal(const RowCommon& c) {
+  RowAction a = removal_action(c, {"Patient"});
+  a.is_patient = true;
+  return a;
+}
+
+std::optional<RowAction> date_or_quarantine(const Result<std::string>& parsed, std::string_view column,
+                                            std::string& out) {
+  if (!parsed) return RowAction::quarantined(std::string(column), parsed.error().message());
+  out = *parsed;
+  return std::nullopt;
+}
+
+std::optional<std::string> administrative_gender(std::string_view code) {
+  if (code.empty()) return std::string();
+  if (code == "M") return std::string("male");
+  if (code == "F") return std::string("female");
+  if (code == "I") return std::string("other");
+  if (code == "U") return std::string("unknown");
+  return std::nullopt;
+}
+
 std::string SourceMapper::column_for(std::string_view, std::string_view) const { return {}; }
 
 std::string column_by_rules(const std::vector<ColumnRule>& rules, std::string_view table,

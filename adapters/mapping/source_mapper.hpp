@@ -15,6 +15,7 @@
 #include "csv/reader.hpp"
 #include "mapping/format.hpp"
 #include "mapping/import_config.hpp"
+#include "mapping/source_key.hpp"
 
 namespace fhirgw::adapters {
 
@@ -88,6 +89,31 @@ struct RowAction {
     return a;
   }
 };
+
+// What a mapper has read of any row before its table's own columns: the
+// source key, whether the row deletes, its confidentiality, and its patient.
+struct RowCommon {
+  SourceKey source;
+  bool deleted = false;
+  bool confidential = false;
+  std::string patient;  // derived Patient id ("" when the row has none)
+};
+
+// An action of `kind` on a resource of `type`: `id` when the row contributes
+// to another resource (a part of its parent), else the id derived from the
+// row's key.
+RowAction start_action(const RowCommon& c, RowAction::Kind kind, std::string type, std::string id = {});
+// The row's resource is deleted, under whichever of `types` it exists as.
+RowAction removal_action(const RowCommon& c, std::vector<std::string> types);
+// A deleted patient row: the Patient goes, and with it the patient's resources.
+RowAction patient_removal(const RowCommon& c);
+
+// A parsed source date: into `out`, or the quarantine of `column` saying why not.
+std::optional<RowAction> date_or_quarantine(const Result<std::string>& parsed, std::string_view column,
+                                            std::string& out);
+// The FHIR administrative gender of the practice systems' sex codes (M, F, I,
+// U); "" for an empty code; nullopt for any other.
+std::optional<std::string> administrative_gender(std::string_view code);
 
 enum class Pass {
   lookup,  // coding / mapping tables: fill the reader's lookups

@@ -41,17 +41,7 @@ const std::vector<TableSchema>& schemas() {
   return s;
 }
 
-struct Common {
-  SourceKey source;
-  bool deleted = false;
-  std::string patient;
-};
-
-std::optional<RowAction> quarantine_date(const Result<std::string>& r, std::string_view column, std::string& out) {
-  if (!r) return RowAction::quarantined(std::string(column), r.error().message());
-  out = *r;
-  return std::nullopt;
-}
+using Common = RowCommon;
 
 std::optional<RowAction> common(const RowView& row, std::string_view table, const std::optional<std::string>& org,
                                 bool needs_patient, Common& c) {
@@ -73,24 +63,6 @@ std::optional<RowAction> common(const RowView& row, std::string_view table, cons
   return std::nullopt;
 }
 
-// `id`: the resource the row contributes to when it is not the row's own
-// (a part of its parent); by default the id derived from the row's key.
-RowAction start(const Common& c, RowAction::Kind kind, std::string type, std::string id = {}) {
-  RowAction a;
-  a.kind = kind;
-  a.key = c.source.key;
-  a.organisation = c.source.organisation;
-  a.type = std::move(type);
-  a.id = id.empty() ? c.source.id() : std::move(id);
-  a.patient_id = c.patient;
-  return a;
-}
-
-RowAction removal(const Common& c, std::vector<std::string> types) {
-  RowAction a = start(c, RowAction::Kind::remove, types.front());
-  a.remove_types = std::move(types);
-  return a;
-}
 
 std::optional<bool> systmone_bool(std::string_view v) { return parse_bool(v); }
 
@@ -267,25 +239,17 @@ RowAction SystmOneMapper::map_row(const TableStep& step, const RowView& row) {
 RowAction SystmOneMapper::patient(const RowView& row) {
   Common c;
   if (auto q = common(row, "SRPatient", organisation(row), false, c)) return std::move(*q);
-  if (c.deleted) {
-    auto a = removal(c, {"Patient"});
-    a.is_patient = true;
-    return a;
-  }
-  static const std::vector<std::pair<std::string_view, std::string_view>> kSex = {
-      {"M", "male"}, {"F", "female"}, {"I", "other"}, {"U", "unknown"}};
-  std::string gender;
+  if (c.deleted) return patient_removal(c);
   auto sex = row.str("Gender");
-  for (const auto& [code, fhir] : kSex) {
-    if (sex == code) gender = fhir;
-  }
-  if (!sex.empty() && gender.empty()) return RowAction::quarantined("Gender", "unknown Gender '" + sex + "', expected M, F, I or U");
+  auto gender_code = administrative_gender(sex);
+  if (!gender_code) return RowAction::quarantined("Gender", "unknown Gender '" + sex + "', expected M, F, I or U");
+  const std::string& gender = *gender_code;
   std::string birth, death;
   if (auto d = row.get("DateBirth")) {
-    if (auto q = quarantine_date(systmone_date(*d), "DateBirth", birth)) return std::move(*q);
+    if (auto q = date_or_quarantine(systmone_date(*d), "DateBirth", birth)) return std::move(*q);
   }
   if (auto d = row.get("DateDeath")) {
-    if (auto q = quarantine_date(systmone_datetime(*d), "DateDeath", death)) return std::move(*q);
+    if (auto q = date_or_quarantine(systmone_datetime(*d), "DateDeath", death)) return std::move(*q);
   }
   bool verified = false, test = false;
   if (auto v = row.get("SpineMatched")) {
@@ -308,21 +272,7 @@ RowAction SystmOneMapper::patient(const RowView& row) {
     r.root()["meta"]["tag"].PushBack(tag, a);
   }
   if (auto nhs = row.get("NHSNumber")) r.add_identifier(nhs_number_identifier(*nhs, verified, a));
-  json::Value name(rapidjson::kObjectType);
-  name.AddMember("use", "official", a);
-  if (auto s = row.get("Surname")) name.AddMember("family", str(*s, a), a);
-  json::Value given(rapidjson::kArrayType);
-  if (auto g = row.get("FirstName")) given.PushBack(str(*g, a), a);
-  if (auto m = row.get("MiddleNames")) given.PushBack(str(*m, a), a);
-  if (!given.Empty()) name.AddMember("given", given, a);
-  if (auto t = row.get("Title")) {
-    json::Value prefix(rapidjson::kArrayType);
-    prefix.PushBack(str(*t, a), a);
-    name.AddMember("prefix", prefix, a);
-  }
-  json::Value names(rapidjson::kArrayType);
-  names.PushBack(name, a);
-  r.add("name", std::move(names));
+  r.add("name", official_names(row.get("Surname"), row.get("FirstName"), row.get("MiddleNames"), row.get("Title"), a));
   if (auto e = row.get("EmailAddress")) {
     json::Value t(rapidjson::kObjectType);
     t.AddMember("system", "email", a);
@@ -337,7 +287,7 @@ RowAction SystmOneMapper::patient(const RowView& row) {
   json::Value gps(rapidjson::kArrayType);
   gps.PushBack(organisation_reference(c.source.organisation, a), a);
   r.add("generalPractitioner", std::move(gps));
-  auto action = start(c, RowAction::Kind::upsert, "Patient");
+  auto action = start_action(c, RowAction::Kind::upsert, "Patient");
   action.is_patient = true;
   action.resource = r.take();
   return action;
@@ -350,7 +300,7 @@ RowAction SystmOneMapper::code(const TableStep& step, const RowView& row) {
   auto answered = row.get("IDQuestionnaire");
   if (step.pass == Pass::parts) {
     if (!answered) return {};
-    auto a = start(c, RowAction::Kind::part, "QuestionnaireResponse",
+    auto a = start_action(c, RowAction::Kind::part, "QuestionnaireResponse",
                    derived_id(kFormat, *org, "SRAnsweredQuestionnaire", *answered));
     a.part.kind = Part::Kind::item;
     a.part.parent_column = "IDQuestionnaire";
@@ -384,7 +334,7 @@ RowAction SystmOneMapper::code(const TableStep& step, const RowView& row) {
     return a;
   }
   if (answered) return {};
-  if (c.deleted) return removal(c, {"Consent"});
+  if (c.deleted) return removal_action(c, {"Consent"});
   auto cds = codings(row, *org);
   if (cds.empty()) return RowAction::quarantined("CTV3Code", "a coded entry needs CTV3Code or SNOMEDCode");
   std::optional<ConsentKind> consent;
@@ -393,10 +343,10 @@ RowAction SystmOneMapper::code(const TableStep& step, const RowView& row) {
   }
   if (!consent) return RowAction::accounted_unchanged("coded entry is not a consent code: not imported");
   std::string when;
-  if (auto q = quarantine_date(systmone_datetime(row.str("DateEvent")), "DateEvent", when)) return std::move(*q);
+  if (auto q = date_or_quarantine(systmone_datetime(row.str("DateEvent")), "DateEvent", when)) return std::move(*q);
   auto text = cds.back().display.empty() ? cds.front().display : cds.back().display;
   ConsentInput in{*consent, c.patient, when, cds, text};
-  auto a = start(c, RowAction::Kind::upsert, "Consent");
+  auto a = start_action(c, RowAction::Kind::upsert, "Consent");
   a.resource = build_consent(c.source, false, in);
   return a;
 }
@@ -407,12 +357,12 @@ RowAction SystmOneMapper::special_note(const RowView& row) {
   if (auto q = common(row, "SRSpecialNotes", org, true, c)) return std::move(*q);
   if (c.deleted || row.get("DateDeleted")) {
     c.patient.clear();
-    return removal(c, {"Flag"});
+    return removal_action(c, {"Flag"});
   }
   std::string start_date, expired;
-  if (auto q = quarantine_date(systmone_datetime(row.str("DateStart")), "DateStart", start_date)) return std::move(*q);
+  if (auto q = date_or_quarantine(systmone_datetime(row.str("DateStart")), "DateStart", start_date)) return std::move(*q);
   if (auto d = row.get("DateExpired")) {
-    if (auto q = quarantine_date(systmone_datetime(*d), "DateExpired", expired)) return std::move(*q);
+    if (auto q = date_or_quarantine(systmone_datetime(*d), "DateExpired", expired)) return std::move(*q);
   }
   auto type = row.str("Type");
   auto mapped = mappings_.find(type);
@@ -438,7 +388,7 @@ RowAction SystmOneMapper::special_note(const RowView& row) {
   r.add("subject", reference("Patient", c.patient, a));
   if (!start_date.empty() || !expired.empty()) r.add("period", period(start_date, expired, a));
   r.add("author", organisation_reference(c.source.organisation, a));
-  auto action = start(c, RowAction::Kind::upsert, "Flag");
+  auto action = start_action(c, RowAction::Kind::upsert, "Flag");
   action.resource = r.take();
   return action;
 }
@@ -447,11 +397,11 @@ RowAction SystmOneMapper::care_plan(const RowView& row) {
   Common c;
   auto org = organisation(row);
   if (auto q = common(row, "SRCarePlan", org, true, c)) return std::move(*q);
-  if (c.deleted) return removal(c, {"CarePlan"});
+  if (c.deleted) return removal_action(c, {"CarePlan"});
   std::string start_date, end_date;
-  if (auto q = quarantine_date(systmone_datetime(row.str("DateStart")), "DateStart", start_date)) return std::move(*q);
+  if (auto q = date_or_quarantine(systmone_datetime(row.str("DateStart")), "DateStart", start_date)) return std::move(*q);
   if (auto d = row.get("DateEnd")) {
-    if (auto q = quarantine_date(systmone_datetime(*d), "DateEnd", end_date)) return std::move(*q);
+    if (auto q = date_or_quarantine(systmone_datetime(*d), "DateEnd", end_date)) return std::move(*q);
   }
   ResourceDoc r("CarePlan", c.source, false);
   auto& a = r.alloc();
@@ -475,7 +425,7 @@ RowAction SystmOneMapper::care_plan(const RowView& row) {
     notes.PushBack(annotation("Outcome: " + std::string(*o), a), a);
     r.add("note", std::move(notes));
   }
-  auto action = start(c, RowAction::Kind::upsert, "CarePlan");
+  auto action = start_action(c, RowAction::Kind::upsert, "CarePlan");
   action.resource = r.take();
   return action;
 }
@@ -489,7 +439,7 @@ RowAction SystmOneMapper::care_plan_item(const RowView& row) {
     return RowAction::quarantined("IDCarePlan", c.deleted ? "item delete without IDCarePlan: cannot find its care plan"
                                                           : "missing IDCarePlan");
   }
-  auto a = start(c, RowAction::Kind::part, "CarePlan", derived_id(kFormat, *org, "SRCarePlan", *plan));
+  auto a = start_action(c, RowAction::Kind::part, "CarePlan", derived_id(kFormat, *org, "SRCarePlan", *plan));
   a.part.kind = Part::Kind::activity;
   a.part.parent_column = "IDCarePlan";
   a.part.element_id = "SRCarePlanItem-" + c.source.key;
@@ -498,10 +448,10 @@ RowAction SystmOneMapper::care_plan_item(const RowView& row) {
   if (c.deleted) return a;
   std::string added, removed;
   if (auto d = row.get("DateAdded")) {
-    if (auto q = quarantine_date(systmone_datetime(*d), "DateAdded", added)) return std::move(*q);
+    if (auto q = date_or_quarantine(systmone_datetime(*d), "DateAdded", added)) return std::move(*q);
   }
   if (auto d = row.get("DateRemoved")) {
-    if (auto q = quarantine_date(systmone_datetime(*d), "DateRemoved", removed)) return std::move(*q);
+    if (auto q = date_or_quarantine(systmone_datetime(*d), "DateRemoved", removed)) return std::move(*q);
   }
   json::Document d;
   d.SetObject();
@@ -521,9 +471,9 @@ RowAction SystmOneMapper::answered_questionnaire(const RowView& row) {
   Common c;
   auto org = organisation(row);
   if (auto q = common(row, "SRAnsweredQuestionnaire", org, true, c)) return std::move(*q);
-  if (c.deleted) return removal(c, {"QuestionnaireResponse"});
+  if (c.deleted) return removal_action(c, {"QuestionnaireResponse"});
   std::string when;
-  if (auto q = quarantine_date(systmone_datetime(row.str("DateEvent")), "DateEvent", when)) return std::move(*q);
+  if (auto q = date_or_quarantine(systmone_datetime(row.str("DateEvent")), "DateEvent", when)) return std::move(*q);
   auto qid = row.str("IDQuestionnaire");
   std::string canonical;
   auto info = questionnaires_.find(qid);
@@ -538,7 +488,7 @@ RowAction SystmOneMapper::answered_questionnaire(const RowView& row) {
     canonical = std::string(systems::kBase) + "/Questionnaire/systmone/" + *org + "/" + qid;
     if (info != questionnaires_.end() && !info->second.version.empty()) canonical += "|" + info->second.version;
   }
-  auto a = start(c, RowAction::Kind::upsert, "QuestionnaireResponse");
+  auto a = start_action(c, RowAction::Kind::upsert, "QuestionnaireResponse");
   a.resource = build_questionnaire_response(c.source, false, {canonical, c.patient, when});
   return a;
 }
@@ -551,7 +501,7 @@ RowAction SystmOneMapper::free_text(const RowView& row) {
   if (!answered) {
     return RowAction::quarantined("IDAnsweredQuestionnaire", "missing IDAnsweredQuestionnaire");
   }
-  auto a = start(c, RowAction::Kind::part, "QuestionnaireResponse",
+  auto a = start_action(c, RowAction::Kind::part, "QuestionnaireResponse",
                  derived_id(kFormat, *org, "SRAnsweredQuestionnaire", *answered));
   a.part.kind = Part::Kind::item;
   a.part.parent_column = "IDAnsweredQuestionnaire";
@@ -620,14 +570,14 @@ RowAction SystmOneMapper::repeat_template(const RowView& row) {
   Common c;
   auto org = organisation(row);
   if (auto q = common(row, "SRRepeatTemplate", org, true, c)) return std::move(*q);
-  if (c.deleted) return removal(c, {"MedicationStatement"});
+  if (c.deleted) return removal_action(c, {"MedicationStatement"});
   MedicationInput m;
-  if (auto q = quarantine_date(systmone_datetime(row.str("DateMedicationTemplateStart")), "DateMedicationTemplateStart",
+  if (auto q = date_or_quarantine(systmone_datetime(row.str("DateMedicationTemplateStart")), "DateMedicationTemplateStart",
                                m.start)) {
     return std::move(*q);
   }
   if (auto d = row.get("DateMedicationTemplateEnd")) {
-    if (auto q = quarantine_date(systmone_datetime(*d), "DateMedicationTemplateEnd", m.end)) return std::move(*q);
+    if (auto q = date_or_quarantine(systmone_datetime(*d), "DateMedicationTemplateEnd", m.end)) return std::move(*q);
   }
   m.status = m.end.empty() ? "active" : "completed";
   m.course = "continuous";
@@ -637,7 +587,7 @@ RowAction SystmOneMapper::repeat_template(const RowView& row) {
   m.dosage = row.str("MedicationDosage");
   m.quantity = row.str("MedicationQuantity");
   m.max_issues = row.str("MaxIssues");
-  auto a = start(c, RowAction::Kind::upsert, "MedicationStatement");
+  auto a = start_action(c, RowAction::Kind::upsert, "MedicationStatement");
   a.resource = build_medication(c, m);
   return a;
 }
@@ -653,10 +603,10 @@ RowAction SystmOneMapper::medication(const TableStep& step, const RowView& row) 
   if (step.pass == Pass::parts) {
     if (!is_issue) return {};
     std::string date;
-    if (auto q = quarantine_date(systmone_datetime(row.str("DateMedicationStart")), "DateMedicationStart", date)) {
+    if (auto q = date_or_quarantine(systmone_datetime(row.str("DateMedicationStart")), "DateMedicationStart", date)) {
       return std::move(*q);
     }
-    auto a = start(c, RowAction::Kind::part, "MedicationStatement",
+    auto a = start_action(c, RowAction::Kind::part, "MedicationStatement",
                    derived_id(kFormat, *org, "SRRepeatTemplate", *tmpl));
     a.part.kind = Part::Kind::last_issue;
     a.part.parent_column = "IDRepeatTemplate";
@@ -667,13 +617,13 @@ RowAction SystmOneMapper::medication(const TableStep& step, const RowView& row) 
   if (is_issue) return {};
   // A delete carries only its key: it removes an acute statement if there is
   // one (an issue of a template never became a resource of its own).
-  if (c.deleted) return removal(c, {"MedicationStatement"});
+  if (c.deleted) return removal_action(c, {"MedicationStatement"});
   MedicationInput m;
-  if (auto q = quarantine_date(systmone_datetime(row.str("DateMedicationStart")), "DateMedicationStart", m.start)) {
+  if (auto q = date_or_quarantine(systmone_datetime(row.str("DateMedicationStart")), "DateMedicationStart", m.start)) {
     return std::move(*q);
   }
   if (auto d = row.get("DateMedicationEnd")) {
-    if (auto q = quarantine_date(systmone_datetime(*d), "DateMedicationEnd", m.end)) return std::move(*q);
+    if (auto q = date_or_quarantine(systmone_datetime(*d), "DateMedicationEnd", m.end)) return std::move(*q);
   }
   for (const char* col : {"IsRepeatMedication", "IsOtherMedication"}) {
     if (auto v = row.get(col); v && !systmone_bool(*v)) {
@@ -689,7 +639,7 @@ RowAction SystmOneMapper::medication(const TableStep& step, const RowView& row) 
   m.dmd = row.str("IDMultiLexDMD");
   m.dosage = row.str("MedicationDosage");
   m.quantity = row.str("MedicationQuantity");
-  auto a = start(c, RowAction::Kind::upsert, "MedicationStatement");
+  auto a = start_action(c, RowAction::Kind::upsert, "MedicationStatement");
   a.resource = build_medication(c, m);
   return a;
 }
