@@ -20,9 +20,9 @@
 //   using Bind                             the backend's bound-value type
 //
 // It builds the statements of a search (page, total, includes) and of a
-// history page; the backends run them. Values are always bound, never
-// spliced into the text. Included by the two backends' search_sql.cpp and
-// operations.cpp only.
+// history page; store/search_runner.hpp runs them. Values are always bound,
+// never spliced into the text. Instantiated once per backend, in its
+// operations.cpp, with the Dialect its search_sql.hpp declares.
 #include <algorithm>
 #include <string>
 #include <string_view>

@@ -9,39 +9,46 @@
 #include "search/indexer.hpp"
 #include "search/reference.hpp"
 #include "store/postgres/search_sql.hpp"
+#include "store/search_compiler.hpp"
+#include "store/search_runner.hpp"
 #include "store/resource_meta.hpp"
-#include "store/search_total.hpp"
 
 namespace fhirgw::store::postgres {
 namespace {
 
-using sql::kMaxIncluded;
 using sql::kRecordColCount;
 using sql::kRecordCols;
 
-Record record_at(const Rows& rows, int i) {
-  Record r;
-  r.row = rows.int_at(i, 0);
-  r.type = rows.text_at(i, 1);
-  r.id = rows.text_at(i, 2);
-  r.version = rows.int_at(i, 3);
-  r.last_updated_ms = rows.int_at(i, 4);
-  r.deleted = rows.bool_at(i, 5);
-  r.json = rows.text_at(i, 6);
-  r.controller = rows.text_at(i, 7);
-  r.patient_id = rows.text_at(i, 8);
-  r.author_org = rows.text_at(i, 9);
-  r.confidential = rows.bool_at(i, 10);
-  return r;
-}
+// Row i of a result, as the search runner reads rows.
+class ResultRow {
+ public:
+  ResultRow(const Rows& rows, int i) : rows_(rows), i_(i) {}
+  int64_t int_at(int c) const { return rows_.int_at(i_, c); }
+  std::string text_at(int c) const { return rows_.text_at(i_, c); }
+  bool is_integer(int c) const { return rows_.is_integer(c); }
+  bool flag_at(int c) const { return rows_.bool_at(i_, c); }
 
-Result<std::vector<Record>> fetch_records(Connection& db, const Sql& sql) {
-  GW_TRY_ASSIGN(rows, db.query(sql));
-  std::vector<Record> out;
-  out.reserve(static_cast<size_t>(rows.size()));
-  for (int i = 0; i < rows.size(); ++i) out.push_back(record_at(rows, i));
-  return out;
-}
+ private:
+  const Rows& rows_;
+  int i_;
+};
+
+Record record_at(const Rows& rows, int i) { return sql::record_from(ResultRow(rows, i)); }
+
+// Runs the search compiler's statements on one connection.
+struct Exec {
+  Connection& db;
+  template <class F>
+  Status each_row(const Sql& sql, F&& f) {
+    GW_TRY_ASSIGN(rows, db.query(sql));
+    for (int i = 0; i < rows.size(); ++i)
+      if (!f(ResultRow(rows, i))) break;
+    return {};
+  }
+};
+
+using Compiler = sql::SearchCompiler<Dialect>;
+using Runner = sql::SearchRunner<Compiler, Exec>;
 
 Result<std::optional<Record>> first_record(Connection& db, const std::string& sql, const std::vector<Bind>& binds) {
   GW_TRY_ASSIGN(rows, db.query(sql, binds));
@@ -229,42 +236,6 @@ Result<WriteResult> put_inner(Connection& db, const Write& w) {
   return WriteResult{rec, !live, false};
 }
 
-// ---- search ----
-
-std::string sort_value_text(const Rows& rows, int row, int first_col, size_t keys) {
-  if (keys == 0) return {};
-  json::Document doc(rapidjson::kArrayType);
-  auto& a = doc.GetAllocator();
-  for (size_t i = 0; i < keys; ++i) {
-    int c = first_col + static_cast<int>(i);
-    if (rows.is_integer(c)) doc.PushBack(json::Value(static_cast<int64_t>(rows.int_at(row, c))), a);
-    else doc.PushBack(json::make_string(rows.text_at(row, c), a), a);
-  }
-  return json::to_string(doc);
-}
-
-Status add_includes(Connection& db, const search::Query& q, SearchPage& page) {
-  if (page.matches.empty() || (q.includes.empty() && q.revincludes.empty())) return {};
-  std::vector<int64_t> rids;
-  std::set<int64_t> seen;
-  for (const auto& m : page.matches) {
-    rids.push_back(m.row);
-    seen.insert(m.row);
-  }
-  auto collect = [&](const Sql& sql) -> Status {
-    GW_TRY_ASSIGN(recs, fetch_records(db, sql));
-    for (auto& r : recs)
-      if (page.included.size() < kMaxIncluded && seen.insert(r.row).second) page.included.push_back(std::move(r));
-    return {};
-  };
-  for (const auto& inc : q.includes) {
-    if (inc.source_type != q.type) continue;  // :iterate is one level: only the matches are sources
-    GW_TRY(collect(include_sql(q, inc, rids)));
-  }
-  for (const auto& inc : q.revincludes) GW_TRY(collect(revinclude_sql(q, inc, rids)));
-  return {};
-}
-
 }  // namespace
 
 Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id) {
@@ -296,58 +267,16 @@ Result<WriteResult> put(Connection& db, const Write& w) {
   return result;
 }
 
+Result<Sql> search_page_sql(const search::Query& q) { return Compiler::page_sql(q); }
+
 Result<SearchPage> search(Connection& db, const search::Query& q) {
-  SearchPage page;
-  auto count_matches = [&]() -> Result<int64_t> {
-    GW_TRY_ASSIGN(count, search_count_sql(q));
-    GW_TRY_ASSIGN(rows, db.query(count));
-    return rows.int_at(0, 0);
-  };
-  if (q.summary == search::Summary::count || q.count <= 0) {
-    if (wants_total(q)) {
-      GW_TRY_ASSIGN(total, count_matches());
-      page.total = total;
-    } else {
-      GW_TRY(search_count_sql(q));  // still reject a bad query
-    }
-    return page;
-  }
-  GW_TRY_ASSIGN(sql, search_page_sql(q));
-  GW_TRY_ASSIGN(rows, db.query(sql));
-  for (int i = 0; i < rows.size(); ++i) {
-    if (page.matches.size() == static_cast<size_t>(q.count)) {  // one more exists: there is a next page
-      const Record& last = page.matches.back();
-      page.next = search::Cursor{last.sort_value, last.row};
-      break;
-    }
-    Record r = record_at(rows, i);
-    r.sort_value = sort_value_text(rows, i, kRecordColCount, q.sort.size());
-    page.matches.push_back(std::move(r));
-  }
-  GW_TRY(fill_total(q, page, count_matches));
-  GW_TRY(add_includes(db, q, page));
-  return page;
+  Exec x{db};
+  return Runner::search(x, q);
 }
 
 Result<HistoryPage> history(Connection& db, const HistoryQuery& q) {
-  Sql where = history_condition(q);
-  HistoryPage page;
-  {
-    GW_TRY_ASSIGN(rows, db.query(history_count_sql(where)));
-    page.total = rows.int_at(0, 0);
-  }
-  if (q.count <= 0) return page;
-  GW_TRY_ASSIGN(rows, db.query(history_page_sql(q, where)));
-  int64_t last_seq = 0;
-  for (int i = 0; i < rows.size(); ++i) {
-    if (page.versions.size() == static_cast<size_t>(q.count)) {
-      page.next_before_seq = last_seq;
-      break;
-    }
-    page.versions.push_back(record_at(rows, i));
-    last_seq = rows.int_at(i, kRecordColCount);
-  }
-  return page;
+  Exec x{db};
+  return Runner::history(x, q);
 }
 
 Status add_outbox(Connection& db, const OutboxEntry& e) {

@@ -16,6 +16,8 @@ Result<std::optional<Record>> read_version(Connection& db, const std::string& ty
 // All-or-nothing inside the caller's transaction (a savepoint per write).
 Result<WriteResult> put(Connection& db, const Write& w);
 Result<SearchPage> search(Connection& db, const search::Query& q);
+// The SQL of one search page (exposed so tests can EXPLAIN it).
+Result<Sql> search_page_sql(const search::Query& q);
 Result<HistoryPage> history(Connection& db, const HistoryQuery& q);
 Status add_outbox(Connection& db, const OutboxEntry& e);
 Status add_quarantine(Connection& db, const QuarantineEntry& e);

@@ -1,7 +1,6 @@
 #pragma once
-// PostgreSQL's entry points to the search compiler (store/search_compiler.hpp),
-// which builds the statements of searches and history pages with bound values
-// ($n; lists as one array parameter).
+// PostgreSQL's dialect of the search compiler (store/search_compiler.hpp):
+// its SQL builder and how it spells lists and prefixes.
 #include <string>
 #include <string_view>
 
@@ -13,14 +12,25 @@
 
 namespace fhirgw::store::postgres {
 
-// The statements of a search and of a history page, built by the search
-// compiler (store/search_compiler.hpp); operations.cpp runs them.
-Result<Sql> search_page_sql(const search::Query& q);
-Result<Sql> search_count_sql(const search::Query& q);
-Sql include_sql(const search::Query& q, const search::Include& inc, const std::vector<int64_t>& rids);
-Sql revinclude_sql(const search::Query& q, const search::Include& inc, const std::vector<int64_t>& rids);
-Sql history_condition(const HistoryQuery& q);
-Sql history_count_sql(const Sql& where);
-Sql history_page_sql(const HistoryQuery& q, const Sql& where);
+// How PostgreSQL spells what the search compiler (store/search_compiler.hpp)
+// leaves to each dialect; operations.cpp instantiates the compiler with it.
+// Lists are one array parameter each, whatever their length.
+struct Dialect {
+  using Sql = postgres::Sql;
+  using Bind = postgres::Bind;
+  static constexpr const char* kTrue = "TRUE";
+  static constexpr const char* kFalse = "FALSE";
+  static constexpr const char* kChainJoin = "JOIN";
+  static void starts_with(const char* column, const std::string& prefix, Sql& out);
+  static void contains(const char* column, const std::string& text, Sql& out);
+  static void id_in(const std::string& column, const std::vector<std::string>& ids, Sql& out);
+  static void in_list(const std::string& column, const std::vector<std::string>& items, bool negate, Sql& out);
+  static void code_in(const std::string& xc, const std::vector<std::pair<std::string, std::string>>& pairs,
+                      Sql& out);
+  static std::string is_false(const std::string& column) { return "NOT " + column; }
+  static void rid_in(const char* column, const std::vector<int64_t>& rids, Sql& out);
+  static const char* type_term(const search::Query&) { return "r.type = "; }
+  static const char* chain_driver_hint(const search::Clause&) { return ""; }  // the planner has statistics
+};
 
 }  // namespace fhirgw::store::postgres

@@ -1,9 +1,5 @@
 #include "store/sqlite/operations.hpp"
-#include "store/resource_meta.hpp"
-#include "store/search_total.hpp"
 
-#include <algorithm>
-#include <set>
 
 #include "core/fhir_time.hpp"
 #include "core/json.hpp"
@@ -11,30 +7,30 @@
 #include "core/try.hpp"
 #include "search/indexer.hpp"
 #include "search/reference.hpp"
+#include "store/search_compiler.hpp"
+#include "store/search_runner.hpp"
 #include "store/sqlite/search_sql.hpp"
 
 namespace fhirgw::store::sqlite {
 namespace {
 
-using sql::kMaxIncluded;
 using sql::kRecordColCount;
 using sql::kRecordCols;
 
-Record record_at(const Statement& s) {
-  Record r;
-  r.row = s.int_at(0);
-  r.type = s.text_at(1);
-  r.id = s.text_at(2);
-  r.version = s.int_at(3);
-  r.last_updated_ms = s.int_at(4);
-  r.deleted = s.int_at(5) != 0;
-  r.json = s.text_at(6);
-  r.controller = s.text_at(7);
-  r.patient_id = s.text_at(8);
-  r.author_org = s.text_at(9);
-  r.confidential = s.int_at(10) != 0;
-  return r;
-}
+// A statement's current row, as the search runner reads rows.
+class StatementRow {
+ public:
+  explicit StatementRow(const Statement& s) : s_(s) {}
+  int64_t int_at(int c) const { return s_.int_at(c); }
+  std::string text_at(int c) const { return s_.text_at(c); }
+  bool is_integer(int c) const { return s_.is_integer(c); }
+  bool flag_at(int c) const { return s_.int_at(c) != 0; }
+
+ private:
+  const Statement& s_;
+};
+
+Record record_at(const Statement& s) { return sql::record_from(StatementRow(s)); }
 
 Result<Statement> prepare(Connection& db, const Sql& sql) {
   auto stmt = db.prepare(sql.text);
@@ -43,56 +39,24 @@ Result<Statement> prepare(Connection& db, const Sql& sql) {
   return stmt;
 }
 
-Result<std::vector<Record>> fetch_records(Connection& db, const Sql& sql) {
-  GW_TRY_ASSIGN(stmt, prepare(db, sql));
-  std::vector<Record> out;
-  while (true) {
-    GW_TRY_ASSIGN(more, stmt.step());
-    if (!more) break;
-    out.push_back(record_at(stmt));
+// Runs the search compiler's statements on one connection.
+struct Exec {
+  Connection& db;
+  template <class F>
+  Status each_row(const Sql& sql, F&& f) {
+    GW_TRY_ASSIGN(stmt, prepare(db, sql));
+    while (true) {
+      GW_TRY_ASSIGN(more, stmt.step());
+      if (!more || !f(StatementRow(stmt))) return {};
+    }
   }
-  return out;
-}
+};
+
+using Compiler = sql::SearchCompiler<Dialect>;
+using Runner = sql::SearchRunner<Compiler, Exec>;
 
 // Governance columns, meta stamping and unchanged detection: store/resource_meta (shared by both backends).
-
 // Writes (put, put_document): store/sqlite/write.cpp.
-
-// ---- search ----
-
-std::string sort_value_text(const Statement& s, int first_col, size_t keys) {
-  if (keys == 0) return {};
-  json::Document doc(rapidjson::kArrayType);
-  auto& a = doc.GetAllocator();
-  for (size_t i = 0; i < keys; ++i) {
-    int c = first_col + static_cast<int>(i);
-    if (s.is_integer(c)) doc.PushBack(json::Value(static_cast<int64_t>(s.int_at(c))), a);
-    else doc.PushBack(json::make_string(s.text_at(c), a), a);
-  }
-  return json::to_string(doc);
-}
-
-Status add_includes(Connection& db, const search::Query& q, SearchPage& page) {
-  if (page.matches.empty() || (q.includes.empty() && q.revincludes.empty())) return {};
-  std::vector<int64_t> rids;
-  std::set<int64_t> seen;
-  for (const auto& m : page.matches) {
-    rids.push_back(m.row);
-    seen.insert(m.row);
-  }
-  auto collect = [&](const Sql& sql) -> Status {
-    GW_TRY_ASSIGN(recs, fetch_records(db, sql));
-    for (auto& r : recs)
-      if (page.included.size() < kMaxIncluded && seen.insert(r.row).second) page.included.push_back(std::move(r));
-    return {};
-  };
-  for (const auto& inc : q.includes) {
-    if (inc.source_type != q.type) continue;  // :iterate is one level: only the matches are sources
-    GW_TRY(collect(include_sql(q, inc, rids)));
-  }
-  for (const auto& inc : q.revincludes) GW_TRY(collect(revinclude_sql(q, inc, rids)));
-  return {};
-}
 
 }  // namespace
 
@@ -117,64 +81,16 @@ Result<std::optional<Record>> read_version(Connection& db, const std::string& ty
   return std::optional<Record>(record_at(s));
 }
 
+Result<Sql> search_page_sql(const search::Query& q) { return Compiler::page_sql(q); }
+
 Result<SearchPage> search(Connection& db, const search::Query& q) {
-  SearchPage page;
-  auto count_matches = [&]() -> Result<int64_t> {
-    GW_TRY_ASSIGN(count, search_count_sql(q));
-    GW_TRY_ASSIGN(s, prepare(db, count));
-    GW_TRY(s.step());
-    return s.int_at(0);
-  };
-  if (q.summary == search::Summary::count || q.count <= 0) {
-    if (wants_total(q)) {
-      GW_TRY_ASSIGN(total, count_matches());
-      page.total = total;
-    } else {
-      GW_TRY(search_count_sql(q));  // still reject a bad query
-    }
-    return page;
-  }
-  GW_TRY_ASSIGN(sql, search_page_sql(q));
-  GW_TRY_ASSIGN(s, prepare(db, sql));
-  while (true) {
-    GW_TRY_ASSIGN(more, s.step());
-    if (!more) break;
-    if (page.matches.size() == static_cast<size_t>(q.count)) {  // one more exists: there is a next page
-      const Record& last = page.matches.back();
-      page.next = search::Cursor{last.sort_value, last.row};
-      break;
-    }
-    Record r = record_at(s);
-    r.sort_value = sort_value_text(s, kRecordColCount, q.sort.size());
-    page.matches.push_back(std::move(r));
-  }
-  GW_TRY(fill_total(q, page, count_matches));
-  GW_TRY(add_includes(db, q, page));
-  return page;
+  Exec x{db};
+  return Runner::search(x, q);
 }
 
 Result<HistoryPage> history(Connection& db, const HistoryQuery& q) {
-  Sql where = history_condition(q);
-  HistoryPage page;
-  {
-    GW_TRY_ASSIGN(s, prepare(db, history_count_sql(where)));
-    GW_TRY(s.step());
-    page.total = s.int_at(0);
-  }
-  if (q.count <= 0) return page;
-  GW_TRY_ASSIGN(s, prepare(db, history_page_sql(q, where)));
-  int64_t last_seq = 0;
-  while (true) {
-    GW_TRY_ASSIGN(more, s.step());
-    if (!more) break;
-    if (page.versions.size() == static_cast<size_t>(q.count)) {
-      page.next_before_seq = last_seq;
-      break;
-    }
-    page.versions.push_back(record_at(s));
-    last_seq = s.int_at(kRecordColCount);
-  }
-  return page;
+  Exec x{db};
+  return Runner::history(x, q);
 }
 
 Status add_outbox(Connection& db, const OutboxEntry& e) {

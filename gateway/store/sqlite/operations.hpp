@@ -16,6 +16,8 @@ Result<std::optional<Record>> read_current(Connection& db, const std::string& ty
 Result<std::optional<Record>> read_version(Connection& db, const std::string& type, const std::string& id,
                                            int64_t version);
 Result<SearchPage> search(Connection& db, const search::Query& q);
+// The SQL of one search page (exposed so tests can EXPLAIN QUERY PLAN it).
+Result<Sql> search_page_sql(const search::Query& q);
 Result<HistoryPage> history(Connection& db, const HistoryQuery& q);
 Status add_outbox(Connection& db, const OutboxEntry& e);
 Status add_quarantine(Connection& db, const QuarantineEntry& e);

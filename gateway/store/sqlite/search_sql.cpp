@@ -1,7 +1,5 @@
 #include "store/sqlite/search_sql.hpp"
 
-#include "store/search_compiler.hpp"
-
 namespace fhirgw::store::sqlite {
 namespace {
 
@@ -11,105 +9,89 @@ namespace {
 // so the statement text and its variable count stay bounded.
 constexpr size_t kInlineListMax = 64;
 
-// What SQLite spells its own way (see store/search_compiler.hpp).
-struct Dialect {
-  using Sql = sqlite::Sql;
-  using Bind = sqlite::Bind;
-  static constexpr const char* kTrue = "1";
-  static constexpr const char* kFalse = "0";
-  static constexpr const char* kChainJoin = "CROSS JOIN";  // keeps the target (found by its own index) outer
-
-  // A range on the bound value, so the value index serves it: the first string
-  // greater than every string starting with prefix ends it (bytes 0xF5..0xFF
-  // never occur in UTF-8).
-  static void starts_with(const char* column, const std::string& prefix, Sql& out) {
-    out << "(" << column << " >= ";
-    out.bind(prefix) << " AND " << column << " < ";
-    out.bind(prefix + "\xFF") << ")";
-  }
-  static void contains(const char* column, const std::string& text, Sql& out) {
-    out << "instr(" << column << ", ";
-    out.bind(text) << ") > 0";
-  }
-  static void id_in(const std::string& column, const std::vector<std::string>& ids, Sql& out) {
-    for (size_t i = 0; i < ids.size(); ++i) {
-      if (i) out << " OR ";
-      out << column << " = ";
-      out.bind(ids[i]);
-    }
-  }
-  static void in_list(const std::string& column, const std::vector<std::string>& items, bool negate, Sql& out) {
-    if (items.empty()) {  // x IN () is false, x NOT IN () is true
-      out << (negate ? kTrue : kFalse);
-      return;
-    }
-    if (items.size() > kInlineListMax) {
-      out << column << (negate ? " NOT IN (" : " IN (") << "SELECT value FROM json_each(";
-      out.bind(json_array(items)) << "))";
-      return;
-    }
-    // Unary + keeps the planner from driving the search through the
-    // controller or patient index on these terms (as with the json_each form,
-    // which it cannot see through): the query's own clauses stay in charge.
-    out << "+" << column << (negate ? " NOT IN (" : " IN (");
-    for (size_t i = 0; i < items.size(); ++i) {
-      if (i) out << ", ";
-      out.bind(items[i]);
-    }
-    out << ")";
-  }
-  static void code_in(const std::string& xc, const std::vector<std::pair<std::string, std::string>>& pairs,
-                      Sql& out) {
-    if (pairs.size() > kInlineListMax) {
-      out << "(" << xc << ".system, " << xc
-          << ".code) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(";
-      out.bind(json_pairs(pairs)) << "))";
-      return;
-    }
-    out << "(";
-    for (size_t i = 0; i < pairs.size(); ++i) {
-      out << (i ? " OR (" : "(") << xc << ".system = ";
-      out.bind(pairs[i].first) << " AND " << xc << ".code = ";
-      out.bind(pairs[i].second) << ")";
-    }
-    out << ")";
-  }
-  static std::string is_false(const std::string& column) { return column + " = 0"; }
-  static void rid_in(const char* column, const std::vector<int64_t>& rids, Sql& out) {
-    out << column << " IN (SELECT value FROM json_each(";
-    out.bind(json_int_array(rids)) << "))";
-  }
-  // Without statistics SQLite would scan the whole type and test each row
-  // against the index lookups; "+r.type" lets a selective lookup drive
-  // instead. An _id clause uses the (type, id) key, so the type index stays
-  // usable then.
-  static const char* type_term(const search::Query& q) {
-    bool driven = false, by_id = false;
-    for (const auto& c : q.clauses) {
-      driven = driven || drives_search(c);
-      by_id = by_id || (!c.chain && c.param && c.param->name == "_id");
-    }
-    return driven && !by_id ? "+r.type = " : "r.type = ";
-  }
-  // "+": the chain's target is found through its own clause's index, not the type index.
-  static const char* chain_driver_hint(const search::Clause& inner) { return drives_search(inner) ? "+" : ""; }
-};
-
-using Compiler = sql::SearchCompiler<Dialect>;
-
 }  // namespace
 
-Result<Sql> search_page_sql(const search::Query& q) { return Compiler::page_sql(q); }
-Result<Sql> search_count_sql(const search::Query& q) { return Compiler::count_sql(q); }
-Sql include_sql(const search::Query& q, const search::Include& inc, const std::vector<int64_t>& rids) {
-  return Compiler::include_sql(q, inc, rids);
+// A range on the bound value, so the value index serves it: the first string
+// greater than every string starting with prefix ends it (bytes 0xF5..0xFF
+// never occur in UTF-8).
+void Dialect::starts_with(const char* column, const std::string& prefix, Sql& out) {
+  out << "(" << column << " >= ";
+  out.bind(prefix) << " AND " << column << " < ";
+  out.bind(prefix + "\xFF") << ")";
 }
-Sql revinclude_sql(const search::Query& q, const search::Include& inc, const std::vector<int64_t>& rids) {
-  return Compiler::revinclude_sql(q, inc, rids);
+
+void Dialect::contains(const char* column, const std::string& text, Sql& out) {
+  out << "instr(" << column << ", ";
+  out.bind(text) << ") > 0";
 }
-Sql history_condition(const HistoryQuery& q) { return Compiler::history_condition(q); }
-Sql history_count_sql(const Sql& where) { return Compiler::history_count_sql(where); }
-Sql history_page_sql(const HistoryQuery& q, const Sql& where) { return Compiler::history_page_sql(q, where); }
+
+void Dialect::id_in(const std::string& column, const std::vector<std::string>& ids, Sql& out) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i) out << " OR ";
+    out << column << " = ";
+    out.bind(ids[i]);
+  }
+}
+
+void Dialect::in_list(const std::string& column, const std::vector<std::string>& items, bool negate, Sql& out) {
+  if (items.empty()) {  // x IN () is false, x NOT IN () is true
+    out << (negate ? kTrue : kFalse);
+    return;
+  }
+  if (items.size() > kInlineListMax) {
+    out << column << (negate ? " NOT IN (" : " IN (") << "SELECT value FROM json_each(";
+    out.bind(json_array(items)) << "))";
+    return;
+  }
+  // Unary + keeps the planner from driving the search through the
+  // controller or patient index on these terms (as with the json_each form,
+  // which it cannot see through): the query's own clauses stay in charge.
+  out << "+" << column << (negate ? " NOT IN (" : " IN (");
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out << ", ";
+    out.bind(items[i]);
+  }
+  out << ")";
+}
+
+void Dialect::code_in(const std::string& xc, const std::vector<std::pair<std::string, std::string>>& pairs,
+                      Sql& out) {
+  if (pairs.size() > kInlineListMax) {
+    out << "(" << xc << ".system, " << xc
+        << ".code) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(";
+    out.bind(json_pairs(pairs)) << "))";
+    return;
+  }
+  out << "(";
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    out << (i ? " OR (" : "(") << xc << ".system = ";
+    out.bind(pairs[i].first) << " AND " << xc << ".code = ";
+    out.bind(pairs[i].second) << ")";
+  }
+  out << ")";
+}
+
+void Dialect::rid_in(const char* column, const std::vector<int64_t>& rids, Sql& out) {
+  out << column << " IN (SELECT value FROM json_each(";
+  out.bind(json_int_array(rids)) << "))";
+}
+
+// Without statistics SQLite would scan the whole type and test each row
+// against the index lookups; "+r.type" lets a selective lookup drive
+// instead. An _id clause uses the (type, id) key, so the type index stays
+// usable then.
+const char* Dialect::type_term(const search::Query& q) {
+  bool driven = false, by_id = false;
+  for (const auto& c : q.clauses) {
+    driven = driven || drives_search(c);
+    by_id = by_id || (!c.chain && c.param && c.param->name == "_id");
+  }
+  return driven && !by_id ? "+r.type = " : "r.type = ";
+}
+
+// "+": the chain's target is found through its own clause's index, not the type index.
+const char* Dialect::chain_driver_hint(const search::Clause& inner) { return drives_search(inner) ? "+" : ""; }
+
 
 bool drives_search(const search::Clause& c) {
   using search::Modifier;

@@ -5,9 +5,7 @@
 #include "store/sqlite/db.hpp"
 #include "store/postgres/operations.hpp"
 #include "store/postgres/pg.hpp"
-#include "store/postgres/search_sql.hpp"
 #include "store/sqlite/operations.hpp"
-#include "store/sqlite/search_sql.hpp"
 #include "store_fixture.hpp"
 
 using namespace fhirgw;
