@@ -4,14 +4,12 @@
 #include <set>
 
 #include "core/fhir_time.hpp"
-#include "core/ids.hpp"
 #include "core/json.hpp"
 #include "search/indexer.hpp"
-#include "search/reference.hpp"
 #include "store/postgres/search_sql.hpp"
 #include "store/search_compiler.hpp"
 #include "store/search_runner.hpp"
-#include "store/resource_meta.hpp"
+#include "store/resource_write.hpp"
 
 namespace fhirgw::store::postgres {
 namespace {
@@ -146,95 +144,43 @@ Status insert_version(Connection& db, const Record& rec) {
   return {};
 }
 
-Result<WriteResult> remove_resource(Connection& db, const Write& w, const std::optional<Record>& cur, int64_t now) {
-  WriteResult out;
-  if (!cur) {  // never existed: nothing to do
-    out.record.type = w.type;
-    out.record.id = w.id;
-    out.record.deleted = true;
-    return out;
+// The PostgreSQL side of a write (store/resource_write.hpp).
+class PgRowWriter final : public RowWriter {
+ public:
+  explicit PgRowWriter(Connection& db) : db_(db) {}
+  Result<std::optional<Record>> current(const std::string& type, const std::string& id) override {
+    return read_current(db_, type, id);
   }
-  out.record = *cur;
-  if (cur->deleted) return out;
-  Record& rec = out.record;
-  rec.version = cur->version + 1;
-  rec.last_updated_ms = now;
-  rec.deleted = true;
-  rec.json.clear();
-  GW_TRY(insert_version(db, rec));
-  GW_TRY(db.query("UPDATE resources SET version = $1, deleted = TRUE, last_updated = $2 WHERE rid = $3",
-                  {rec.version, now, rec.row}));
-  GW_TRY(clear_index(db, rec.row));
-  return out;
-}
-
-Result<WriteResult> put_inner(Connection& db, const Write& w) {
-  const model::ResourceType* rt = model::find_type(w.type);
-  if (!rt) return Error::make(400, "not-supported", "Resource type '" + w.type + "' is not supported");
-  if (!ids::is_valid_id(w.id))
-    return Error::invalid("'" + w.id + "' is not a valid resource id", w.type + ".id");
-  GW_TRY_ASSIGN(cur, read_current(db, w.type, w.id));
-  if (w.if_match_version && (!cur || cur->version != *w.if_match_version))
-    return Error::make(412, "conflict",
-                       "Version conflict: If-Match names version " + std::to_string(*w.if_match_version) +
-                           " but the current version of " + w.type + "/" + w.id + " is " +
-                           (cur ? std::to_string(cur->version) : std::string("none")));
-  int64_t now = fhir_time::now_ms();
-  // lastUpdated never goes backwards for a resource, even if the clock does
-  // (or another replica's clock runs behind).
-  if (cur && now <= cur->last_updated_ms) now = cur->last_updated_ms + 1;
-  if (w.kind == WriteKind::remove) return remove_resource(db, w, cur, now);
-
-  bool live = cur && !cur->deleted;
-  if (w.kind == WriteKind::create && live) return Error::make(409, "duplicate", w.type + "/" + w.id + " already exists");
-
-  GW_TRY_ASSIGN(doc, json::parse(w.json));
-  if (!doc.IsObject()) return Error::invalid("The resource must be a JSON object");
-  if (json::get_string(doc, "resourceType") != w.type)
-    return Error::invalid("resourceType must be '" + w.type + "'", "resourceType");
-  if (auto id = json::get_string(doc, "id"); id && *id != w.id)
-    return Error::invalid("The resource id '" + std::string(*id) + "' does not match '" + w.id + "'",
-                          w.type + ".id");
-  json::set_string(doc, "id", w.id, doc.GetAllocator());
-
-  if (live) {
-    GW_TRY_ASSIGN(same, same_content(cur->json, doc));
-    if (same) return WriteResult{*cur, false, true};
+  Result<int64_t> insert_resource(const Record& rec) override {
+    GW_TRY_ASSIGN(ins, db_.query("INSERT INTO resources (type, id, version, deleted, last_updated, controller,"
+                                 " patient_id, author_org, confidential)"
+                                 " VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $8::text::boolean) RETURNING rid",
+                                 {rec.type, rec.id, rec.version, rec.last_updated_ms, rec.controller, rec.patient_id,
+                                  rec.author_org, flag(rec.confidential)}));
+    return ins.int_at(0, 0);
+  }
+  Status update_resource(const Record& rec) override {
+    GW_TRY(db_.query("UPDATE resources SET version = $1, deleted = FALSE, last_updated = $2, controller = $3,"
+                     " patient_id = $4, author_org = $5, confidential = $6::text::boolean WHERE rid = $7",
+                     {rec.version, rec.last_updated_ms, rec.controller, rec.patient_id, rec.author_org,
+                      flag(rec.confidential), rec.row}));
+    return {};
+  }
+  Status mark_deleted(const Record& rec) override {
+    GW_TRY(db_.query("UPDATE resources SET version = $1, deleted = TRUE, last_updated = $2 WHERE rid = $3",
+                     {rec.version, rec.last_updated_ms, rec.row}));
+    return {};
+  }
+  Status insert_version(const Record& rec) override { return postgres::insert_version(db_, rec); }
+  Status clear_index(int64_t rid) override { return postgres::clear_index(db_, rid); }
+  Status write_index(int64_t rid, const std::string& type, const std::vector<search::IndexEntry>& entries) override {
+    return postgres::write_index(db_, rid, type, entries);
   }
 
-  Record rec;
-  rec.type = w.type;
-  rec.id = w.id;
-  rec.version = cur ? cur->version + 1 : 1;
-  rec.last_updated_ms = now;
-  stamp_meta(doc, rec.version, now);
-  rec.json = json::to_string(doc);
-  auto entries = search::extract_index(*rt, doc);
-  Governance g = derive_governance(*rt, w.id, doc, entries);
-  rec.controller = g.controller;
-  rec.patient_id = g.patient_id;
-  rec.author_org = g.author_org;
-  rec.confidential = g.confidential;
-  std::string confidential = g.confidential ? "true" : "false";
-
-  if (cur) {
-    rec.row = cur->row;
-    GW_TRY(db.query("UPDATE resources SET version = $1, deleted = FALSE, last_updated = $2, controller = $3,"
-                    " patient_id = $4, author_org = $5, confidential = $6::text::boolean WHERE rid = $7",
-                    {rec.version, now, g.controller, g.patient_id, g.author_org, confidential, rec.row}));
-  } else {
-    GW_TRY_ASSIGN(ins, db.query("INSERT INTO resources (type, id, version, deleted, last_updated, controller,"
-                                " patient_id, author_org, confidential)"
-                                " VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $8::text::boolean) RETURNING rid",
-                                {rec.type, rec.id, rec.version, now, g.controller, g.patient_id, g.author_org,
-                                 confidential}));
-    rec.row = ins.int_at(0, 0);
-  }
-  GW_TRY(insert_version(db, rec));
-  if (cur) GW_TRY(clear_index(db, rec.row));  // a tombstone has none, but an update does
-  GW_TRY(write_index(db, rec.row, rec.type, entries));
-  return WriteResult{rec, !live, false};
-}
+ private:
+  static std::string flag(bool b) { return b ? "true" : "false"; }
+  Connection& db_;
+};
 
 }  // namespace
 
@@ -257,7 +203,8 @@ Result<std::optional<Record>> read_version(Connection& db, const std::string& ty
 
 Result<WriteResult> put(Connection& db, const Write& w) {
   GW_TRY(db.exec("SAVEPOINT gw_put"));
-  auto result = put_inner(db, w);
+  PgRowWriter rows(db);
+  auto result = write_resource(rows, w);
   if (!result) {
     (void)db.exec("ROLLBACK TO SAVEPOINT gw_put");
     (void)db.exec("RELEASE SAVEPOINT gw_put");

@@ -2,12 +2,9 @@
 
 #include <algorithm>
 
-#include "core/fhir_time.hpp"
-#include "core/ids.hpp"
 #include "core/try.hpp"
 #include "search/indexer.hpp"
-#include "search/reference.hpp"
-#include "store/resource_meta.hpp"
+#include "store/resource_write.hpp"
 #include "store/sqlite/operations.hpp"
 
 namespace fhirgw::store::sqlite {
@@ -143,114 +140,40 @@ Status insert_version(WriteStatements& stmts, const Record& rec) {
   return run(*s);
 }
 
-Result<WriteResult> remove_resource(WriteStatements& stmts, const Write& w, const std::optional<Record>& cur,
-                                    int64_t now) {
-  WriteResult out;
-  if (!cur) {  // never existed: nothing to do
-    out.record.type = w.type;
-    out.record.id = w.id;
-    out.record.deleted = true;
-    return out;
+// The SQLite side of a write (store/resource_write.hpp), on held statements.
+class SqliteRowWriter final : public RowWriter {
+ public:
+  explicit SqliteRowWriter(WriteStatements& stmts) : stmts_(stmts) {}
+  Result<std::optional<Record>> current(const std::string& type, const std::string& id) override {
+    return read_current(stmts_.db(), type, id);
   }
-  out.record = *cur;
-  if (cur->deleted) return out;
-  Record& rec = out.record;
-  rec.version = cur->version + 1;
-  rec.last_updated_ms = now;
-  rec.deleted = true;
-  rec.json.clear();
-  GW_TRY(insert_version(stmts, rec));
-  GW_TRY_ASSIGN(upd, stmts.get(WriteStatements::delete_resource));
-  upd->bind(1, rec.version).bind(2, now).bind(3, rec.row);
-  GW_TRY(run(*upd));
-  GW_TRY(clear_index(stmts, rec.row));
-  return out;
-}
-
-// The checks every write makes before it touches a row.
-Result<const model::ResourceType*> checked_type(const std::string& type, const std::string& id) {
-  const model::ResourceType* rt = model::find_type(type);
-  if (!rt) return Error::make(400, "not-supported", "Resource type '" + type + "' is not supported");
-  if (!ids::is_valid_id(id)) return Error::invalid("'" + id + "' is not a valid resource id", type + ".id");
-  return rt;
-}
-
-// lastUpdated never goes backwards for a resource, even if the clock does.
-int64_t write_time(const std::optional<Record>& cur) {
-  int64_t now = fhir_time::now_ms();
-  if (cur && now <= cur->last_updated_ms) now = cur->last_updated_ms + 1;
-  return now;
-}
-
-// Stores `doc` (already parsed) as the next version of type/id after `cur`.
-Result<WriteResult> write_document(WriteStatements& stmts, const model::ResourceType& rt, const std::string& type,
-                                   const std::string& id, json::Document& doc, const std::optional<Record>& cur,
-                                   int64_t now) {
-  if (!doc.IsObject()) return Error::invalid("The resource must be a JSON object");
-  if (json::get_string(doc, "resourceType") != type)
-    return Error::invalid("resourceType must be '" + type + "'", "resourceType");
-  if (auto doc_id = json::get_string(doc, "id"); doc_id && *doc_id != id)
-    return Error::invalid("The resource id '" + std::string(*doc_id) + "' does not match '" + id + "'", type + ".id");
-  json::set_string(doc, "id", id, doc.GetAllocator());
-
-  bool live = cur && !cur->deleted;
-  if (live) {
-    GW_TRY_ASSIGN(same, same_content(cur->json, doc));
-    if (same) return WriteResult{*cur, false, true};
-  }
-
-  Record rec;
-  rec.type = type;
-  rec.id = id;
-  rec.version = cur ? cur->version + 1 : 1;
-  rec.last_updated_ms = now;
-  stamp_meta(doc, rec.version, now);
-  rec.json = json::to_string(doc);
-  auto entries = search::extract_index(rt, doc);
-  Governance g = derive_governance(rt, id, doc, entries);
-  rec.controller = g.controller;
-  rec.patient_id = g.patient_id;
-  rec.author_org = g.author_org;
-  rec.confidential = g.confidential;
-
-  if (cur) {
-    rec.row = cur->row;
-    GW_TRY_ASSIGN(upd, stmts.get(WriteStatements::update_resource));
-    upd->bind(1, rec.version).bind(2, now).bind(3, g.controller).bind(4, g.patient_id).bind(5, g.author_org);
-    upd->bind(6, int64_t{g.confidential ? 1 : 0}).bind(7, rec.row);
-    GW_TRY(run(*upd));
-  } else {
-    GW_TRY_ASSIGN(ins, stmts.get(WriteStatements::insert_resource));
-    ins->bind(1, rec.type).bind(2, rec.id).bind(3, rec.version).bind(4, now).bind(5, g.controller);
-    ins->bind(6, g.patient_id).bind(7, g.author_org).bind(8, int64_t{g.confidential ? 1 : 0});
+  Result<int64_t> insert_resource(const Record& rec) override {
+    GW_TRY_ASSIGN(ins, stmts_.get(WriteStatements::insert_resource));
+    ins->bind(1, rec.type).bind(2, rec.id).bind(3, rec.version).bind(4, rec.last_updated_ms).bind(5, rec.controller);
+    ins->bind(6, rec.patient_id).bind(7, rec.author_org).bind(8, int64_t{rec.confidential ? 1 : 0});
     GW_TRY(run(*ins));
-    rec.row = stmts.db().last_insert_rowid();
+    return stmts_.db().last_insert_rowid();
   }
-  GW_TRY(insert_version(stmts, rec));
-  if (cur) GW_TRY(clear_index(stmts, rec.row));  // a tombstone has none, but an update does
-  GW_TRY(write_index(stmts, rec.row, rec.type, entries));
-  return WriteResult{std::move(rec), !live, false};
-}
+  Status update_resource(const Record& rec) override {
+    GW_TRY_ASSIGN(upd, stmts_.get(WriteStatements::update_resource));
+    upd->bind(1, rec.version).bind(2, rec.last_updated_ms).bind(3, rec.controller).bind(4, rec.patient_id);
+    upd->bind(5, rec.author_org).bind(6, int64_t{rec.confidential ? 1 : 0}).bind(7, rec.row);
+    return run(*upd);
+  }
+  Status mark_deleted(const Record& rec) override {
+    GW_TRY_ASSIGN(upd, stmts_.get(WriteStatements::delete_resource));
+    upd->bind(1, rec.version).bind(2, rec.last_updated_ms).bind(3, rec.row);
+    return run(*upd);
+  }
+  Status insert_version(const Record& rec) override { return sqlite::insert_version(stmts_, rec); }
+  Status clear_index(int64_t rid) override { return sqlite::clear_index(stmts_, rid); }
+  Status write_index(int64_t rid, const std::string& type, const std::vector<search::IndexEntry>& entries) override {
+    return sqlite::write_index(stmts_, rid, type, entries);
+  }
 
-Result<WriteResult> put_inner(Connection& db, const Write& w) {
-  GW_TRY_ASSIGN(rt, checked_type(w.type, w.id));
-  GW_TRY_ASSIGN(cur, read_current(db, w.type, w.id));
-  if (w.if_match_version && (!cur || cur->version != *w.if_match_version))
-    return Error::make(412, "conflict",
-                       "Version conflict: If-Match names version " + std::to_string(*w.if_match_version) +
-                           " but the current version of " + w.type + "/" + w.id + " is " +
-                           (cur ? std::to_string(cur->version) : std::string("none")));
-  int64_t now = write_time(cur);
-  WriteStatements stmts(db);
-  if (w.kind == WriteKind::remove) return remove_resource(stmts, w, cur, now);
-
-  bool live = cur && !cur->deleted;
-  if (w.kind == WriteKind::create && live)
-    return Error::make(409, "duplicate", w.type + "/" + w.id + " already exists");
-
-  GW_TRY_ASSIGN(doc, json::parse(w.json));
-  return write_document(stmts, *rt, w.type, w.id, doc, cur, now);
-}
+ private:
+  WriteStatements& stmts_;
+};
 
 }  // namespace
 
@@ -283,7 +206,9 @@ Result<Statement*> WriteStatements::rows(RowTable table, size_t rows) {
 
 Result<WriteResult> put(Connection& db, const Write& w) {
   GW_TRY(db.exec("SAVEPOINT gw_put"));
-  auto result = put_inner(db, w);
+  WriteStatements stmts(db);
+  SqliteRowWriter rows(stmts);
+  auto result = write_resource(rows, w);
   if (!result) {
     (void)db.exec("ROLLBACK TO gw_put");
     (void)db.exec("RELEASE gw_put");
@@ -295,9 +220,8 @@ Result<WriteResult> put(Connection& db, const Write& w) {
 
 Result<WriteResult> put_document(WriteStatements& stmts, const std::string& type, const std::string& id,
                                  json::Document& doc) {
-  GW_TRY_ASSIGN(rt, checked_type(type, id));
-  GW_TRY_ASSIGN(cur, read_current(stmts.db(), type, id));
-  return write_document(stmts, *rt, type, id, doc, cur, write_time(cur));
+  SqliteRowWriter rows(stmts);
+  return write_parsed(rows, type, id, doc);
 }
 
 }  // namespace fhirgw::store::sqlite

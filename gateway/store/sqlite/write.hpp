@@ -1,9 +1,9 @@
 #pragma once
-// The SQLite write path: a resource's new version, its governance columns and
-// its search index rows, inside the caller's transaction (the writer's BEGIN
-// IMMEDIATE). One implementation serves both put() (the REST path) and the
-// bulk import's put_document(), so an imported resource is indexed exactly as
-// a POSTed one.
+// The SQLite statements of a write, run by the backend-neutral write logic
+// (store/resource_write.hpp) inside the caller's transaction (the writer's
+// BEGIN IMMEDIATE). put() (the REST path) and the bulk import's
+// put_document() go through the same logic, so an imported resource is
+// indexed exactly as a POSTed one.
 #include <array>
 #include <optional>
 #include <string>
