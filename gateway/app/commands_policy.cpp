@@ -93,14 +93,7 @@ void register_policy_commands(CLI::App& cli) {
     auto snap = gov.current();
     if (!snap.ok()) fail(snap.error().message());
     const auto& s = **snap;
-    Caller who;
-    who.authenticated = true;
-    who.client_id = reg->client_id;
-    who.organisation = reg->organisation;
-    who.kind = reg->kind;
-    who.roles = reg->roles;
-    who.scopes = reg->allowed_scopes;
-    who.purpose = purpose;
+    Caller who = auth::caller_for(*reg, purpose);
     auto facts = GatewayAccess::facts_of(**rec);
     const policy::PatientFacts* patient = nullptr;
     if (auto it = s.patients->find(facts.patient_id); it != s.patients->end()) patient = &it->second;

@@ -118,14 +118,7 @@ void GatewayRuntime::register_governance_endpoints() {
       return oo(400, "required", "Give client, resource=Type/id (or Type?criteria), interaction and purpose");
     const auth::ClientRegistration* reg = rt->tokens_ ? rt->tokens_->registry()->find(client) : nullptr;
     if (!reg) return oo(404, "not-found", "No client '" + client + "' is registered");
-    Caller subject;
-    subject.authenticated = true;
-    subject.client_id = reg->client_id;
-    subject.organisation = reg->organisation;
-    subject.kind = reg->kind;
-    subject.roles = reg->roles;
-    subject.scopes = reg->allowed_scopes;
-    subject.purpose = purpose;
+    Caller subject = auth::caller_for(*reg, purpose);
     auto rec = rt->store_->read(resource.substr(0, slash), resource.substr(slash + 1));
     if (!rec.ok()) return rt->service_->error(rec.error());
     if (!rec->has_value()) return oo(404, "not-found", resource + " is not in the store");

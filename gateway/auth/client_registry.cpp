@@ -129,6 +129,18 @@ std::string resolve(const std::string& base_dir, const std::string& file) {
 
 }  // namespace
 
+Caller caller_for(const ClientRegistration& reg, const std::string& purpose) {
+  Caller c;
+  c.authenticated = true;
+  c.client_id = reg.client_id;
+  c.organisation = reg.organisation;
+  c.kind = reg.kind;
+  c.roles = reg.roles;
+  c.scopes = reg.allowed_scopes;
+  c.purpose = purpose;
+  return c;
+}
+
 std::optional<OrgKind> parse_org_kind(std::string_view text) {
   if (text == "statutory") return OrgKind::statutory;
   if (text == "voluntary") return OrgKind::voluntary;

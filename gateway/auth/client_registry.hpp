@@ -37,6 +37,9 @@ struct ClientRegistration {
 };
 
 std::optional<OrgKind> parse_org_kind(std::string_view text);
+// The caller a registered client is with all its allowed scopes, stating
+// `purpose`: what $explain and `policy explain` answer for.
+Caller caller_for(const ClientRegistration& reg, const std::string& purpose);
 // Lower-case hex of a SHA-256 fingerprint, ignoring case and ':' separators;
 // empty if it is not 64 hex digits.
 std::string normalise_fingerprint(std::string_view text);

@@ -78,6 +78,9 @@ class FhirService {
                                 const store::Record* current, store::Transaction* tx,
                                 bool hidden_target = false);
   // Finds the resources a conditional interaction's criteria match, as the caller sees them.
+  // The caller's transaction (a bundle's) when given, else a new one that
+  // `own` holds (committed by the caller, rolled back if it is dropped).
+  Result<store::Transaction*> join_or_begin(store::Transaction* tx, std::unique_ptr<store::Transaction>& own);
   Result<std::vector<store::Record>> conditional_matches(RequestContext& ctx, const std::string& type,
                                                          const Params& criteria, model::Interaction interaction,
                                                          store::Transaction* tx);

@@ -88,12 +88,9 @@ http::Response FhirService::write_resource(RequestContext& ctx, store::WriteKind
   if (!d.policy_version.empty()) ctx.audit.policy_version = d.policy_version;
 
   std::unique_ptr<store::Transaction> own;
-  if (!tx) {
-    auto begun = store_.begin();
-    if (!begun.ok()) return error(begun.error());
-    own = std::move(begun).value();
-    tx = own.get();
-  }
+  auto joined = join_or_begin(tx, own);
+  if (!joined.ok()) return error(joined.error());
+  tx = *joined;
   store::Write w;
   w.kind = kind;
   w.type = type;
@@ -213,16 +210,22 @@ Result<std::vector<store::Record>> FhirService::conditional_matches(RequestConte
   return out;
 }
 
+Result<store::Transaction*> FhirService::join_or_begin(store::Transaction* tx,
+                                                       std::unique_ptr<store::Transaction>& own) {
+  if (tx) return tx;
+  auto begun = store_.begin();
+  if (!begun.ok()) return std::move(begun).error();
+  own = std::move(begun).value();
+  return own.get();
+}
+
 http::Response FhirService::conditional_update(RequestContext& ctx, const Route& r, store::Transaction* tx) {
   auto doc = parse_resource(ctx.http.body, r.type);
   if (!doc.ok()) return error(doc.error());
   std::unique_ptr<store::Transaction> own;
-  if (!tx) {
-    auto begun = store_.begin();
-    if (!begun.ok()) return error(begun.error());
-    own = std::move(begun).value();
-    tx = own.get();
-  }
+  auto joined = join_or_begin(tx, own);
+  if (!joined.ok()) return error(joined.error());
+  tx = *joined;
   auto matches = conditional_matches(ctx, r.type, r.params, Interaction::update, tx);
   if (!matches.ok()) return error(matches.error());
   http::Response resp;
@@ -261,12 +264,9 @@ http::Response FhirService::conditional_update(RequestContext& ctx, const Route&
 
 http::Response FhirService::conditional_remove(RequestContext& ctx, const Route& r, store::Transaction* tx) {
   std::unique_ptr<store::Transaction> own;
-  if (!tx) {
-    auto begun = store_.begin();
-    if (!begun.ok()) return error(begun.error());
-    own = std::move(begun).value();
-    tx = own.get();
-  }
+  auto joined = join_or_begin(tx, own);
+  if (!joined.ok()) return error(joined.error());
+  tx = *joined;
   auto matches = conditional_matches(ctx, r.type, r.params, Interaction::remove, tx);
   if (!matches.ok()) return error(matches.error());
   if (matches->size() > 1) return error(Error::make(412, "multiple-matches", "The criteria match more than one resource"));
