@@ -79,13 +79,10 @@ std::string header_safe(std::string_view s) {
   return out;
 }
 
+// The registered client with the scopes its token grants (the request
+// states the purpose).
 Caller caller_for(const ClientRegistration& c, std::vector<std::string> scopes, std::string token_id) {
-  Caller caller;
-  caller.authenticated = true;
-  caller.client_id = c.client_id;
-  caller.organisation = c.organisation;
-  caller.kind = c.kind;
-  caller.roles = c.roles;
+  Caller caller = auth::caller_for(c, "");
   caller.scopes = std::move(scopes);
   caller.token_id = std::move(token_id);
   return caller;
