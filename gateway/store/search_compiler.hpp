@@ -88,10 +88,14 @@ class SearchCompiler {
       }
       if (g.exclude_confidential) out << " AND " << D::is_false(col(alias, "confidential"));
       if (!g.excluded_codes.empty()) {
-        out << " AND NOT EXISTS (SELECT 1 FROM " << (codes == CodeRows::current ? "idx_token" : "codes_ever")
-            << " " << xc << " WHERE " << xc << ".res = " << col(alias, "rid") << " AND ";
-        D::code_in(xc, g.excluded_codes, out);
-        out << ")";
+        auto none_in = [&](const char* table) {
+          out << " AND NOT EXISTS (SELECT 1 FROM " << table << " " << xc << " WHERE " << xc
+              << ".res = " << col(alias, "rid") << " AND ";
+          D::code_in(xc, g.excluded_codes, out);
+          out << ")";
+        };
+        none_in("idx_token");
+        if (codes == CodeRows::ever) none_in("codes_ever");  // superseded versions' codes
       }
       out << ")";
     }
@@ -365,7 +369,7 @@ class SearchCompiler {
       case ParamType::reference:
         if (!v.ref_url.empty()) {
           out << "url = ";
-          out.bind(v.ref_url);
+          out.bind(v.ref_url) << " AND url <> ''";  // names the url index's condition, so it is used
         } else if (!v.ref_type.empty()) {
           out << "(ref_id = ";
           out.bind(v.ref_id) << " AND ref_type = ";

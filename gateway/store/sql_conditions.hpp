@@ -10,7 +10,7 @@
 namespace fhirgw::store::sql {
 
 // Where excluded codes are looked up: the current version's token rows
-// (search), or every token any version ever carried (history).
+// (search), or those and every superseded version's (codes_ever: history).
 enum class CodeRows { current, ever };
 
 // The columns a Record is read from (resources r joined to versions v), in order.

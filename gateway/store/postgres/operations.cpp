@@ -57,9 +57,12 @@ Result<std::optional<Record>> first_record(Connection& db, const std::string& sq
 // ---- index rows ----
 
 Status clear_index(Connection& db, int64_t rid) {
-  // One round trip for the five tables.
+  // One round trip for the five tables; the superseded version's codes are
+  // kept in codes_ever, for history visibility.
   GW_TRY(db.query(
-      "WITH t AS (DELETE FROM idx_token WHERE res = $1), s AS (DELETE FROM idx_string WHERE res = $1),"
+      "WITH t AS (DELETE FROM idx_token WHERE res = $1 RETURNING system, code),"
+      " e AS (INSERT INTO codes_ever (res, system, code) SELECT DISTINCT $1::bigint, system, code FROM t"
+      " ON CONFLICT DO NOTHING), s AS (DELETE FROM idx_string WHERE res = $1),"
       " d AS (DELETE FROM idx_date WHERE res = $1), f AS (DELETE FROM idx_ref WHERE res = $1),"
       " u AS (DELETE FROM idx_uri WHERE res = $1) SELECT 1",
       {rid}));
@@ -113,9 +116,6 @@ Status write_index(Connection& db, int64_t rid, const std::string& type,
     GW_TRY(db.query("INSERT INTO idx_token (res, type, param, system, code) SELECT $1, $2, u.p, u.s, u.c"
                     " FROM unnest($3::text[], $4::text[], $5::text[]) AS u(p, s, c)",
                     {rid, type, tok_param, tok_system, tok_code}));
-    GW_TRY(db.query("INSERT INTO codes_ever (res, system, code) SELECT DISTINCT $1::bigint, u.s, u.c"
-                    " FROM unnest($2::text[], $3::text[]) AS u(s, c) ON CONFLICT DO NOTHING",
-                    {rid, tok_system, tok_code}));
   }
   if (!str_param.items.empty())
     GW_TRY(db.query("INSERT INTO idx_string (res, type, param, norm, exact) SELECT $1, $2, u.p, u.n, u.e"

@@ -149,6 +149,15 @@ CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
   FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
 REVOKE UPDATE, DELETE, TRUNCATE ON audit FROM PUBLIC;
 )sql",
+    // 2: codes_ever keeps only superseded versions' codes (a search for
+    // history looks at idx_token too), so a resource written once costs no
+    // rows there; the url index holds only the absolute references it serves.
+    R"sql(
+DELETE FROM codes_ever e USING idx_token t
+  WHERE t.res = e.res AND t.system = e.system AND t.code = e.code;
+DROP INDEX idx_ref_url;
+CREATE INDEX idx_ref_url ON idx_ref (type, param, url) WHERE url <> '';
+)sql",
 };
 
 }  // namespace

@@ -170,6 +170,15 @@ DROP TABLE idx_uri;
 ALTER TABLE idx_uri_new RENAME TO idx_uri;
 CREATE INDEX idx_uri_value ON idx_uri (type, param, uri);
 )sql",
+    // 3: codes_ever keeps only superseded versions' codes (a search for
+    // history looks at idx_token too), so a resource written once costs no
+    // rows there; the url index holds only the absolute references it serves.
+    R"sql(
+DELETE FROM codes_ever WHERE EXISTS (
+  SELECT 1 FROM idx_token t WHERE t.res = codes_ever.res AND t.system = codes_ever.system AND t.code = codes_ever.code);
+DROP INDEX idx_ref_url;
+CREATE INDEX idx_ref_url ON idx_ref (type, param, url) WHERE url <> '';
+)sql",
 };
 
 }  // namespace

@@ -23,6 +23,8 @@ const char* sql_text(WriteStatements::Sql which) {
     case S::delete_resource: return "UPDATE resources SET version = ?, deleted = 1, last_updated = ? WHERE rid = ?";
     case S::insert_version:
       return "INSERT INTO versions (res, type, id, version, last_updated, deleted, json) VALUES (?,?,?,?,?,?,?)";
+    case S::keep_codes:
+      return "INSERT OR IGNORE INTO codes_ever (res, system, code) SELECT res, system, code FROM idx_token WHERE res = ?";
     case S::clear_token: return "DELETE FROM idx_token WHERE res = ?";
     case S::clear_string: return "DELETE FROM idx_string WHERE res = ?";
     case S::clear_date: return "DELETE FROM idx_date WHERE res = ?";
@@ -43,7 +45,8 @@ Status run(Statement& s) {
 
 Status clear_index(WriteStatements& stmts, int64_t rid) {
   using S = WriteStatements;
-  for (auto which : {S::clear_token, S::clear_string, S::clear_date, S::clear_ref, S::clear_uri}) {
+  // The superseded version's codes are kept first, for history visibility.
+  for (auto which : {S::keep_codes, S::clear_token, S::clear_string, S::clear_date, S::clear_ref, S::clear_uri}) {
     GW_TRY_ASSIGN(del, stmts.get(which));
     del->bind(1, rid);
     GW_TRY(run(*del));
@@ -60,7 +63,6 @@ RowTableSql row_table_sql(WriteStatements::RowTable t) {
   using S = WriteStatements;
   switch (t) {
     case S::token_rows: return {"INSERT OR IGNORE INTO idx_token (res, type, param, system, code) VALUES ", 5};
-    case S::code_ever_rows: return {"INSERT OR IGNORE INTO codes_ever (res, system, code) VALUES ", 3};
     case S::string_rows: return {"INSERT OR IGNORE INTO idx_string (res, type, param, norm, exact) VALUES ", 5};
     case S::date_rows: return {"INSERT OR IGNORE INTO idx_date (res, type, param, lo, hi) VALUES ", 5};
     case S::ref_rows: return {"INSERT OR IGNORE INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES ", 6};
@@ -96,7 +98,6 @@ Status write_index(WriteStatements& stmts, int64_t rid, const std::string& type,
     switch (e.type) {
       case ParamType::token:
         by_table[S::token_rows].push_back(&e);
-        by_table[S::code_ever_rows].push_back(&e);
         break;
       case ParamType::string: by_table[S::string_rows].push_back(&e); break;
       case ParamType::date: by_table[S::date_rows].push_back(&e); break;
@@ -108,10 +109,6 @@ Status write_index(WriteStatements& stmts, int64_t rid, const std::string& type,
   GW_TRY(insert_rows(stmts, S::token_rows, by_table[S::token_rows],
                      [&](Statement& s, int i, const search::IndexEntry& e) {
                        s.bind(i, rid).bind(i + 1, type).bind(i + 2, e.param).bind(i + 3, e.system).bind(i + 4, e.code);
-                     }));
-  GW_TRY(insert_rows(stmts, S::code_ever_rows, by_table[S::code_ever_rows],
-                     [&](Statement& s, int i, const search::IndexEntry& e) {
-                       s.bind(i, rid).bind(i + 1, e.system).bind(i + 2, e.code);
                      }));
   GW_TRY(insert_rows(stmts, S::string_rows, by_table[S::string_rows],
                      [&](Statement& s, int i, const search::IndexEntry& e) {

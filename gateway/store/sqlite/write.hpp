@@ -25,6 +25,7 @@ class WriteStatements {
     update_resource,
     delete_resource,
     insert_version,
+    keep_codes,
     clear_token,
     clear_string,
     clear_date,
@@ -38,7 +39,7 @@ class WriteStatements {
   WriteStatements& operator=(const WriteStatements&) = delete;
 
   // Tables that take a resource's search rows, several rows per INSERT.
-  enum RowTable { token_rows, code_ever_rows, string_rows, date_rows, ref_rows, uri_rows, kRowTables };
+  enum RowTable { token_rows, string_rows, date_rows, ref_rows, uri_rows, kRowTables };
   static constexpr size_t kMaxRowsPerInsert = 8;
 
   // The statement, reset and with no bindings, ready to bind and run.

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "core/json.hpp"
+#include "store/postgres/schema.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store_fixture.hpp"
@@ -207,7 +208,7 @@ TEST_P(StoreTest, CommittedWritesSurviveReopen) {
     ASSERT_TRUE(pg.execute(database_, "SHOW synchronous_commit", &value, &error)) << error;
     EXPECT_EQ(value, "on");
     ASSERT_TRUE(pg.execute(database_, "SELECT MAX(version) FROM schema_version", &value, &error)) << error;
-    EXPECT_EQ(value, "1");
+    EXPECT_EQ(value, std::to_string(store::postgres::latest_schema_version()));
     return;
   }
   // The database is in WAL mode with the schema recorded.
@@ -359,6 +360,65 @@ TEST(SqliteMigrations, IndexRowsCarryOverIntoTheClusteredTables) {
   ASSERT_TRUE(rows.ok());
   ASSERT_TRUE(*rows->step());
   EXPECT_EQ(rows->int_at(0), 1);  // the repeated row is one row now
+  std::filesystem::remove_all(dir);
+}
+
+// A version-2 database, whose codes_ever repeated every current token: the
+// repeats go, superseded versions' codes stay, and history still hides a
+// resource by an old code or a current one.
+TEST(SqliteMigrations, CodesEverKeepsOnlySupersededCodes) {
+  auto dir = std::filesystem::temp_directory_path() / ("fhirgw-migrate3-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "v2.db").string();
+  {
+    auto db = store::sqlite::Connection::open(path, false);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(store::sqlite::migrate(**db, 2).ok());
+    const std::string json = R"({"resourceType":"MedicationStatement","id":"m1","status":"active",)"
+                             R"("subject":{"reference":"Patient/p1"},"meta":{"versionId":"2"}})";
+    auto st = (*db)->exec(
+        "INSERT INTO resources (rid, type, id, version, last_updated, controller, patient_id)"
+        " VALUES (3, 'MedicationStatement', 'm1', 2, 2, 'A81001', 'p1');"
+        "INSERT INTO versions (res, type, id, version, last_updated, json)"
+        " VALUES (3, 'MedicationStatement', 'm1', 1, 1, '" + json + "');"
+        "INSERT INTO versions (res, type, id, version, last_updated, json)"
+        " VALUES (3, 'MedicationStatement', 'm1', 2, 2, '" + json + "');"
+        "INSERT INTO idx_token (res, type, param, system, code) VALUES (3, 'MedicationStatement', 'code', 'https://dmd.nhs.uk', '222');"
+        "INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url)"
+        " VALUES (3, 'MedicationStatement', 'patient', 'Patient', 'p1', '');"
+        "INSERT INTO codes_ever (res, system, code) VALUES (3, 'https://dmd.nhs.uk', '111');"
+        "INSERT INTO codes_ever (res, system, code) VALUES (3, 'https://dmd.nhs.uk', '222');");
+    ASSERT_TRUE(st.ok()) << st.error().message();
+  }
+  auto opened = store::open_store("sqlite:" + path);  // migrates to the latest schema
+  ASSERT_TRUE(opened.ok()) << opened.error().message();
+  {
+    auto db = store::sqlite::Connection::open(path, true);
+    ASSERT_TRUE(db.ok());
+    auto rows = (*db)->prepare("SELECT code FROM codes_ever WHERE res = 3");
+    ASSERT_TRUE(rows.ok());
+    ASSERT_TRUE(*rows->step());
+    EXPECT_EQ(rows->text_at(0), "111");
+    EXPECT_FALSE(*rows->step());
+  }
+  search::Grant g;
+  g.controllers = {"A81001"};
+  g.types = {"MedicationStatement"};
+  for (const char* code : {"111", "222"}) {
+    g.excluded_codes = {{"https://dmd.nhs.uk", code}};
+    store::HistoryQuery q;
+    q.type = "MedicationStatement";
+    q.visibility = {false, {g}};
+    auto h = (*opened)->history(q);
+    ASSERT_TRUE(h.ok()) << h.error().message();
+    EXPECT_EQ(h->total, 0) << code;
+  }
+  g.excluded_codes = {{"https://dmd.nhs.uk", "333"}};
+  store::HistoryQuery q;
+  q.type = "MedicationStatement";
+  q.visibility = {false, {g}};
+  EXPECT_EQ((*opened)->history(q)->total, 2);
   std::filesystem::remove_all(dir);
 }
 

@@ -110,6 +110,19 @@ TEST_P(StoreTest, HistoryIsJudgedOnCurrentGovernance) {
   auto s = ids("MedicationStatement", {}, q.visibility);
   EXPECT_EQ(s, Ids{"m1"});
 
+  // The current version's code hides the history as well, and still does
+  // once the resource is deleted and its search rows are gone.
+  q.visibility.grants[0].excluded_codes = {{"https://dmd.nhs.uk", "222"}};
+  EXPECT_EQ(store_->history(q)->total, 0);
+  EXPECT_TRUE(ids("MedicationStatement", {}, q.visibility).empty());
+  remove("MedicationStatement", "m1");
+  auto after_delete = store_->history(q);
+  ASSERT_TRUE(after_delete.ok());
+  EXPECT_TRUE(after_delete->versions.empty());
+  EXPECT_EQ(after_delete->total, 0);
+  q.visibility.grants[0].excluded_codes = {{"https://dmd.nhs.uk", "333"}};
+  EXPECT_EQ(store_->history(q)->total, 3);  // m1's three versions: 111, 222, deleted
+
   // Nothing visible when no grant is given, and confidential resources are hidden.
   q.visibility = search::Visibility::nothing();
   EXPECT_EQ(store_->history(q)->total, 0);
@@ -119,5 +132,5 @@ TEST_P(StoreTest, HistoryIsJudgedOnCurrentGovernance) {
   auto conf = store_->history(q);
   ASSERT_TRUE(conf.ok());
   for (const auto& v : conf->versions) EXPECT_NE(v.id, "m2");
-  EXPECT_EQ(conf->total, 2);
+  EXPECT_EQ(conf->total, 3);
 }
