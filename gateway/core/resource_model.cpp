@@ -100,11 +100,34 @@ std::vector<ResourceType> build() {
   };
 }
 
+// Parameters that would index the same values twice share one set of rows.
+std::vector<ResourceType> with_shared_rows(std::vector<ResourceType> types) {
+  for (auto& t : types) {
+    for (size_t i = 0; i < t.params.size(); ++i) {
+      auto& p = t.params[i];
+      for (size_t j = 0; j < i; ++j) {
+        const auto& q = t.params[j];
+        if (q.rows_of.empty() && q.type == p.type && q.paths == p.paths && q.targets == p.targets) {
+          p.rows_of = q.name;
+          break;
+        }
+      }
+    }
+  }
+  return types;
+}
+
 }  // namespace
 
 const std::vector<ResourceType>& resource_types() {
-  static const std::vector<ResourceType> types = build();
+  static const std::vector<ResourceType> types = with_shared_rows(build());
   return types;
+}
+
+std::string_view index_name(std::string_view type, std::string_view param) {
+  const ResourceType* t = find_type(type);
+  const SearchParam* p = t ? find_param(*t, param) : nullptr;
+  return p ? index_name(*p) : param;
 }
 
 const ResourceType* find_type(std::string_view name) {

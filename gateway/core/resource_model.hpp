@@ -21,7 +21,14 @@ struct SearchParam {
   std::vector<std::string_view> targets;  // reference target types
   std::string_view definition;            // canonical URL of the SearchParameter
   std::string_view documentation;
+  // An earlier parameter of the same type with the same kind, paths and
+  // targets (CarePlan's subject and patient): this one searches that one's
+  // index rows and has none of its own. Empty: its own rows. Set by the table.
+  std::string_view rows_of = {};
 };
+
+// The parameter name a parameter's index rows are stored under.
+inline std::string_view index_name(const SearchParam& p) { return p.rows_of.empty() ? p.name : p.rows_of; }
 
 struct ResourceType {
   std::string_view name;
@@ -38,6 +45,8 @@ const ResourceType* find_type(std::string_view name);
 const std::vector<SearchParam>& common_params();
 // A type's parameter by name, including the common ones; nullptr if unknown.
 const SearchParam* find_param(const ResourceType& t, std::string_view name);
+// index_name of a type's parameter; the name itself when either is unknown.
+std::string_view index_name(std::string_view type, std::string_view param);
 bool supports(const ResourceType& t, Interaction i);
 std::string_view to_string(Interaction i);   // FHIR TypeRestfulInteraction code
 std::string_view to_string(ParamType t);

@@ -173,6 +173,7 @@ void index_uri(std::string_view param, const json::Value& v, std::vector<IndexEn
 
 void index_param(const model::SearchParam& p, const json::Value& resource,
                  std::vector<IndexEntry>& out) {
+  if (!p.rows_of.empty()) return;  // searched through another parameter's rows
   std::vector<const json::Value*> values;
   for (std::string_view path : p.paths) walk(resource, split_path(path), 0, values);
   for (const json::Value* v : values) {

@@ -40,8 +40,9 @@ Governance derive_governance(const model::ResourceType& rt, const std::string& i
   if (rt.name == "Patient") {
     g.patient_id = id;
   } else if (!rt.patient_param.empty()) {
+    const std::string_view rows = model::index_name(rt.name, rt.patient_param);
     for (const auto& e : entries) {
-      if (e.type == model::ParamType::reference && e.param == rt.patient_param &&
+      if (e.type == model::ParamType::reference && e.param == rows &&
           (e.ref_type == "Patient" || e.ref_type.empty()) && !e.ref_id.empty()) {
         g.patient_id = e.ref_id;
         break;

@@ -122,7 +122,7 @@ class SearchCompiler {
     out << col(alias, "rid") << " IN (SELECT " << rf << ".res FROM resources " << t << " " << D::kChainJoin
         << " idx_ref " << rf << " ON " << rf << ".type = ";
     out.bind(type) << " AND " << rf << ".param = ";
-    out.bind(std::string(c.param->name)) << " AND " << rf << ".ref_id = " << t << ".id AND " << rf
+    out.bind(std::string(model::index_name(*c.param))) << " AND " << rf << ".ref_id = " << t << ".id AND " << rf
                                           << ".ref_type = " << t << ".type WHERE " << D::chain_driver_hint(inner)
                                           << t << ".type = ";
     out.bind(c.chain->target_type) << " AND " << D::is_false(t + ".deleted") << " AND ";
@@ -147,7 +147,7 @@ class SearchCompiler {
     auto sub = [&](const char* column, const char* table, auto missing) {
       out << "COALESCE((SELECT " << agg << "(" << column << ") FROM " << table << " WHERE res = "
           << col(alias, "rid") << " AND param = ";
-      out.bind(std::string(key.param ? key.param->name : key.name)) << "), ";
+      out.bind(std::string(key.param ? model::index_name(*key.param) : key.name)) << "), ";
       out.bind(std::move(missing)) << ")";
     };
     switch (key.param ? key.param->type : model::ParamType::token) {
@@ -234,7 +234,7 @@ class SearchCompiler {
     D::rid_in("rf.res", rids, sql);
     sql << " AND rf.type = ";
     sql.bind(inc.source_type) << " AND rf.param = ";
-    sql.bind(inc.param);
+    sql.bind(std::string(model::index_name(inc.source_type, inc.param)));
     if (!inc.target_type.empty()) {
       sql << " AND rf.ref_type = ";
       sql.bind(inc.target_type);
@@ -248,7 +248,7 @@ class SearchCompiler {
     Sql sql;
     sql << "SELECT DISTINCT " << kRecordCols << " FROM resources m JOIN idx_ref rf ON rf.type = ";
     sql.bind(inc.source_type) << " AND rf.param = ";
-    sql.bind(inc.param) << " AND rf.ref_id = m.id AND rf.ref_type = m.type"
+    sql.bind(std::string(model::index_name(inc.source_type, inc.param))) << " AND rf.ref_id = m.id AND rf.ref_type = m.type"
                            " JOIN resources r ON r.rid = rf.res"
                            " JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE ";
     D::rid_in("m.rid", rids, sql);
@@ -416,7 +416,7 @@ class SearchCompiler {
     using search::Modifier;
     Modifier mod = c.modifier;
     if (p.name == "_id" || p.name == "_lastUpdated") return common(c, p, mod, alias, out);
-    std::string param(p.name);
+    std::string param(model::index_name(p));
     if (mod == Modifier::identifier) param += search::kIdentifierSuffix;
     bool negate = mod == Modifier::not_ || (mod == Modifier::missing && c.any_of.at(0).missing);
     out << col(alias, "rid") << (negate ? " NOT IN" : " IN") << " (SELECT res FROM " << index_table(p.type, mod)

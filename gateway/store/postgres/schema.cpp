@@ -157,6 +157,11 @@ DELETE FROM codes_ever e USING idx_token t
   WHERE t.res = e.res AND t.system = e.system AND t.code = e.code;
 DROP INDEX idx_ref_url;
 CREATE INDEX idx_ref_url ON idx_ref (type, param, url) WHERE url <> '';
+-- A practice's resources in row order (for a bulk extract's replacement): new
+-- rows append at its end, where (controller, patient_id) put each one at a
+-- random place. A patient's resources are found through resources_patient.
+DROP INDEX resources_controller;
+CREATE INDEX resources_controller ON resources (controller, rid);
 )sql",
 };
 

@@ -114,7 +114,10 @@ Status add_quarantine(Connection& db, const QuarantineEntry& e) {
 
 Result<std::vector<ResourceKey>> live_keys(Connection& db, const std::string& controller,
                                            const std::string& patient_id) {
-  std::string sql = "SELECT type, id FROM resources WHERE controller = ? AND deleted = 0";
+  // One patient's: through resources_patient (`+` keeps the planner off the
+  // practice-wide controller index).
+  std::string sql = patient_id.empty() ? "SELECT type, id FROM resources WHERE controller = ? AND deleted = 0"
+                                       : "SELECT type, id FROM resources WHERE +controller = ? AND deleted = 0";
   if (!patient_id.empty()) sql += " AND patient_id = ?";
   sql += " ORDER BY rid";
   GW_TRY_ASSIGN(s, db.prepare(sql));
