@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -134,7 +135,9 @@ class Engine {
   // Hash of each "type/id" written by this import: 8 bytes a resource (a
   // hash set costs ~5x that); sorted once, before the bulk replacement reads it.
   std::vector<uint64_t> touched_;
-  std::unordered_map<std::string, bool> patient_live_;
+  // Hash of each patient id looked up or written → live: ~40 bytes a patient
+  // where string keys took ~120.
+  std::unordered_map<uint64_t, bool> patient_live_;
   PartSpool pending_;  // child rows waiting for their parent (on disk, not in memory)
   std::set<std::string> organisations_;
   std::vector<bool> rejected_;
@@ -279,12 +282,12 @@ Result<std::optional<json::Document>> Engine::read_live(const std::string& type,
 }
 
 Result<bool> Engine::patient_live(const std::string& id) {
-  auto it = patient_live_.find(id);
+  auto it = patient_live_.find(hash_of(id));
   if (it != patient_live_.end()) return it->second;
   auto rec = tx_.read("Patient", id);
   if (!rec) return rec.error();
   bool live = rec->has_value() && !(*rec)->deleted;
-  patient_live_.emplace(id, live);
+  patient_live_.emplace(hash_of(id), live);
   return live;
 }
 
@@ -313,7 +316,15 @@ Status Engine::run() {
 Status Engine::scan_duplicates(const std::string& table) {
   const auto* schema = mapper_.schema(table);
   auto& last = last_position_[table];
-  std::unordered_set<uint64_t> seen;
+  // (key hash, position) of every row, sorted: 16 bytes a row while the scan
+  // runs, where a hash set took ~40. Reserved from the file sizes; pages never
+  // written are never resident.
+  std::vector<std::pair<uint64_t, uint64_t>> keys;
+  std::error_code ec;
+  uintmax_t bytes = 0;
+  for (const auto& f : set_.files)
+    if (f.table == table) bytes += std::filesystem::file_size(f.path, ec);
+  keys.reserve(ec ? 0 : static_cast<size_t>(bytes / 16));
   for (size_t fi = 0; fi < set_.files.size(); ++fi) {
     if (set_.files[fi].table != table) continue;
     auto reader = csv::Reader::open(set_.files[fi].path, mapper_.encoding());
@@ -324,12 +335,14 @@ Status Engine::scan_duplicates(const std::string& table) {
       if (row.error) continue;
       auto key = (*reader)->get(row, schema->key_column);
       if (!key) continue;
-      uint64_t h = hash_of(*key);
-      uint64_t pos = (static_cast<uint64_t>(fi) << 40) | static_cast<uint64_t>(row.line);
-      // Only keys seen more than once get an entry: memory grows with duplicates.
-      if (!seen.insert(h).second) last[h] = pos;
+      keys.emplace_back(hash_of(*key), (static_cast<uint64_t>(fi) << 40) | static_cast<uint64_t>(row.line));
     }
   }
+  std::sort(keys.begin(), keys.end());
+  // Only keys seen more than once get an entry, the position of their last
+  // occurrence (a run is in position order, so the final assignment wins).
+  for (size_t i = 0; i + 1 < keys.size(); ++i)
+    if (keys[i].first == keys[i + 1].first) last[keys[i].first] = keys[i + 1].second;
   return {};
 }
 
@@ -557,7 +570,7 @@ Status Engine::upsert(size_t fi, const csv::Row& row, RowAction& action, const W
   if (!written) return written.error();
   Outcome o = written->unchanged ? Outcome::unchanged : written->created ? Outcome::created : Outcome::updated;
   touched_.push_back(hash_of(pkey));
-  if (action.is_patient) patient_live_[action.id] = true;
+  if (action.is_patient) patient_live_[hash_of(action.id)] = true;
   if (auto st = account(fi, o); !st) return st;
   for (const auto& p : parts) {
     if (auto st = account(p.file_index, o); !st) return st;
@@ -586,7 +599,7 @@ Status Engine::remove(size_t fi, const csv::Row& row, const RowAction& action) {
     if (auto r = tx_.put(w); !r) return r.error();
     removed = true;
   }
-  if (action.is_patient) patient_live_[action.id] = false;
+  if (action.is_patient) patient_live_[hash_of(action.id)] = false;
   return account(fi, removed ? Outcome::deleted : Outcome::unchanged);
 }
 
