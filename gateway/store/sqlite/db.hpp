@@ -65,6 +65,8 @@ class Connection {
   Status run_cached(const std::string& sql);  // one statement, no binds, prepared once
   Result<Statement> prepare(const std::string& sql);
   int64_t last_insert_rowid() const;
+  // The C handle, for the few calls this layer does not wrap (the WAL hook).
+  sqlite3* handle() const { return db_; }
   Error error(std::string_view context) const;  // the connection's last error as an Error
 
  private:

@@ -3,9 +3,11 @@
 #include <mutex>
 #include <vector>
 
+#include "core/try.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/operations.hpp"
 #include "store/sqlite/schema.hpp"
+#include "store/sqlite/wal_checkpointer.hpp"
 
 namespace fhirgw::store::sqlite {
 namespace {
@@ -27,11 +29,15 @@ class SqliteTransaction final : public Transaction {
   }
   Result<WriteResult> put(const Write& w) override {
     if (done_) return finished();
+    GW_TRY(settle());
     return sqlite::put(db_, w);
   }
   Result<WriteResult> put_document(const std::string& type, const std::string& id, json::Document& doc) override {
     if (done_) return finished();
-    if (!held_) held_ = std::make_unique<WriteStatements>(db_);
+    if (!held_) {
+      held_ = std::make_unique<WriteStatements>(db_);
+      held_->defer_index_rows();  // a bulk load: index rows go in sorted batches
+    }
     auto result = sqlite::put_document(*held_, type, id, doc);
     // No savepoint: a failed write may be half applied, so nothing more may
     // happen in this transaction but its rollback.
@@ -40,6 +46,7 @@ class SqliteTransaction final : public Transaction {
   }
   Result<SearchPage> search(const search::Query& q) override {
     if (done_) return finished();
+    GW_TRY(settle());
     return sqlite::search(db_, q);
   }
   Status add_outbox(const OutboxEntry& e) override {
@@ -53,10 +60,12 @@ class SqliteTransaction final : public Transaction {
   Result<std::vector<ResourceKey>> live_keys(const std::string& controller,
                                              const std::string& patient_id) override {
     if (done_) return finished();
+    GW_TRY(settle());
     return sqlite::live_keys(db_, controller, patient_id);
   }
   Status commit() override {
     if (done_) return finished();
+    GW_TRY(settle());
     done_ = true;
     held_.reset();  // statements back to the connection's cache, none left active
     if (auto st = db_.exec("COMMIT"); !st) {
@@ -68,6 +77,14 @@ class SqliteTransaction final : public Transaction {
 
  private:
   static Error finished() { return Error::internal("The store transaction has already ended"); }
+  // Inserts put_document's deferred index rows, so SQL sees them. A failure
+  // leaves the transaction half written: it is rolled back.
+  Status settle() {
+    if (!held_) return {};
+    auto st = held_->flush_index_rows();
+    if (!st) abandon();
+    return st;
+  }
   void abandon() {
     held_.reset();
     (void)db_.exec("ROLLBACK");
@@ -82,8 +99,18 @@ class SqliteTransaction final : public Transaction {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, std::unique_ptr<Connection> writer)
-      : path_(std::move(path)), writer_(std::move(writer)) {}
+  SqliteStore(std::string path, std::unique_ptr<Connection> writer, std::unique_ptr<WalCheckpointer> checkpointer)
+      : path_(std::move(path)), writer_(std::move(writer)), checkpointer_(std::move(checkpointer)) {
+    checkpointer_->watch(*writer_);
+  }
+  ~SqliteStore() override {
+    // The checkpointer stops first; closing the writer, the last connection,
+    // checkpoints what is left of the log.
+    checkpointer_->unwatch(*writer_);
+    checkpointer_.reset();
+    idle_.clear();
+    writer_.reset();
+  }
 
   Result<std::optional<Record>> read(const std::string& type, const std::string& id) override {
     return with_reader([&](Connection& db) { return read_current(db, type, id); }, Snapshot::statement);
@@ -158,6 +185,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> writer_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;
 };
 
 }  // namespace
@@ -170,7 +198,9 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
   auto writer = Connection::open(path, false);
   if (!writer) return std::move(writer).error();
   if (auto st = migrate(**writer); !st) return std::move(st).error();
-  return std::unique_ptr<Store>(new SqliteStore(path, std::move(*writer)));
+  auto checkpointer = WalCheckpointer::start(path);
+  if (!checkpointer) return std::move(checkpointer).error();
+  return std::unique_ptr<Store>(new SqliteStore(path, std::move(*writer), std::move(*checkpointer)));
 }
 
 }  // namespace fhirgw::store::sqlite

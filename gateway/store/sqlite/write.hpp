@@ -7,8 +7,12 @@
 #include <array>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
 
 #include "core/json.hpp"
+#include "search/indexer.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/store.hpp"
 
@@ -42,6 +46,28 @@ class WriteStatements {
   enum RowTable { token_rows, string_rows, date_rows, ref_rows, uri_rows, kRowTables };
   static constexpr size_t kMaxRowsPerInsert = 8;
 
+  // A search row of a resource, kept until inserted.
+  struct IndexRow {
+    int64_t rid;
+    std::string_view type;  // the model's name: static
+    search::IndexEntry entry;
+  };
+
+  // Deferred index rows (a bulk import): a resource's search rows are kept
+  // and inserted kDeferredRows at a time, each batch sorted by its tables'
+  // value index keys. Resource ids, patient references and GUID identifiers
+  // are random, so row by row every insert lands on a different page of a
+  // large index; sorted, a batch walks each index once, in order. Rows not
+  // yet inserted are invisible to SQL: flush_index_rows() before anything
+  // else reads or rewrites index rows in the transaction (clear_index does
+  // so for the rows of the resource it clears).
+  void defer_index_rows() { deferring_ = true; }
+  bool deferring() const { return deferring_; }
+  Status add_index_row(IndexRow row);
+  Status flush_index_rows();
+  bool holds_rows_of(int64_t rid) const { return pending_rids_.count(rid) > 0; }
+  static constexpr size_t kDeferredRows = 65536;
+
   // The statement, reset and with no bindings, ready to bind and run.
   Result<Statement*> get(Sql which);
   // An INSERT of `rows` rows (1..kMaxRowsPerInsert) into `table`.
@@ -52,6 +78,9 @@ class WriteStatements {
   Connection& db_;
   std::array<std::optional<Statement>, kCount> held_;
   std::array<std::array<std::optional<Statement>, kMaxRowsPerInsert>, kRowTables> row_inserts_;
+  bool deferring_ = false;
+  std::vector<IndexRow> pending_;
+  std::unordered_set<int64_t> pending_rids_;
 };
 
 // All-or-nothing inside the caller's transaction (a savepoint per write).

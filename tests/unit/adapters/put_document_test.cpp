@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "core/json.hpp"
+#include "core/resource_model.hpp"
+#include "search/parse.hpp"
 #include "store/store.hpp"
 #include "test_support.hpp"
 
@@ -175,6 +178,77 @@ TEST_F(PutDocument, AFailedWriteAbandonsTheWholeTransaction) {
   auto p1 = store->read("Patient", "p1");
   ASSERT_TRUE(p1.ok());
   EXPECT_FALSE(p1->has_value());  // rolled back with the rest
+}
+
+// Many resources with random ids, patients and GUID identifiers: put_document
+// inserts their index rows in sorted batches, put() row by row. The rows are
+// the same, a search inside the transaction already sees them, and a
+// resource rewritten while its rows wait keeps only its new ones.
+TEST_F(PutDocument, BatchedIndexRowsAreTheRowsPutWrites) {
+  auto guid = [](int i, int salt) {
+    char buf[40];
+    std::snprintf(buf, sizeof buf, "%08x-%04x-4%03x-8%03x-%012x", (i * 2654435761u) ^ salt, i & 0xffff, salt & 0xfff,
+                  (i * 7) & 0xfff, i * 40503);
+    return std::string(buf);
+  };
+  std::vector<std::pair<std::string, std::string>> resources;
+  for (int p = 0; p < 40; ++p) {
+    resources.emplace_back("Patient", R"({"resourceType":"Patient","id":")" + guid(p, 1) +
+                                          R"(","meta":{"tag":[{"system":"https://fhir-gateway.org.uk/CodeSystem/controller","code":"A81001"}]},)"
+                                          R"("identifier":[{"system":"https://example.org/guid","value":")" +
+                                          guid(p, 2) + R"("}],"name":[{"family":"F)" + std::to_string(p % 7) +
+                                          R"("}],"gender":"female"})");
+  }
+  for (int m = 0; m < 300; ++m) {
+    resources.emplace_back("MedicationStatement",
+                           R"({"resourceType":"MedicationStatement","id":")" + guid(m, 3) +
+                               R"(","meta":{"tag":[{"system":"https://fhir-gateway.org.uk/CodeSystem/controller","code":"A81001"}]},)"
+                               R"("identifier":[{"system":"https://example.org/guid","value":")" + guid(m, 4) +
+                               R"("}],"status":"active","medicationCodeableConcept":{"coding":[{"system":"https://dmd.nhs.uk","code":")" +
+                               std::to_string(100 + m % 13) + R"("}]},"subject":{"reference":"Patient/)" + guid(m % 40, 1) +
+                               R"("},"effectiveDateTime":"2024-0)" + std::to_string(1 + m % 9) + R"(-01"})");
+  }
+  // The first patient is rewritten at the end, in both stores.
+  std::string renamed = resources[0].second;
+  renamed.replace(renamed.find(R"("family":"F0")"), 13, R"("family":"Renamed")");
+  resources.emplace_back("Patient", renamed);
+
+  auto by_text = open("text.db");
+  {
+    auto tx = by_text->begin();
+    ASSERT_TRUE(tx.ok());
+    for (const auto& [type, text] : resources) {
+      store::Write w{store::WriteKind::update, type, std::string(json::get_string(parsed(text), "id").value()), text,
+                     std::nullopt};
+      ASSERT_TRUE((*tx)->put(w).ok());
+    }
+    ASSERT_TRUE((*tx)->commit().ok());
+  }
+  auto by_document = open("document.db");
+  {
+    auto tx = by_document->begin();
+    ASSERT_TRUE(tx.ok());
+    for (const auto& [type, text] : resources) {
+      auto doc = parsed(text);
+      std::string id(json::get_string(doc, "id").value());
+      ASSERT_TRUE((*tx)->put_document(type, id, doc).ok());
+    }
+    auto found = search::parse_search(*model::find_type("MedicationStatement"),
+                                      {{"identifier", "https://example.org/guid|" + guid(299, 4)}}, true);
+    ASSERT_TRUE(found.ok());
+    found->visibility = search::Visibility::everything();
+    auto page = (*tx)->search(*found);
+    ASSERT_TRUE(page.ok()) << page.error().message();
+    ASSERT_EQ(page->matches.size(), 1u);  // not yet committed, already searchable
+    EXPECT_EQ(page->matches[0].id, guid(299, 3));
+    ASSERT_TRUE((*tx)->commit().ok());
+  }
+  by_text.reset();
+  by_document.reset();
+  auto expected = written_state(path("text.db"));
+  EXPECT_EQ(written_state(path("document.db")), expected);
+  EXPECT_EQ(rows(path("document.db"), "SELECT COUNT(*) FROM idx_string WHERE param = 'family' AND norm = 'f0'"),
+            std::vector<std::string>{"5|"});  // patients 7, 14, ...: the renamed one's old row is gone
 }
 
 }  // namespace

@@ -1,0 +1,81 @@
+// The SQLite writer's checkpoints run on the checkpointer's thread: commits
+// leave their frames in the log, and the thread copies them into the
+// database once the log passes its threshold.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "store/sqlite/db.hpp"
+#include "store/sqlite/wal_checkpointer.hpp"
+
+using namespace fhirgw::store::sqlite;
+namespace fs = std::filesystem;
+
+namespace {
+
+class WalCheckpointerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("fhirgw-ckpt-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "store.db").string();
+    auto w = Connection::open(path_, false);
+    ASSERT_TRUE(w.ok()) << w.error().message();
+    writer_ = std::move(*w);
+    ASSERT_TRUE(writer_->exec("CREATE TABLE t (x TEXT NOT NULL)").ok());
+  }
+  void TearDown() override {
+    writer_.reset();
+    fs::remove_all(dir_);
+  }
+  // Commits `n` transactions of 40 KB each (three 16 KiB pages).
+  void write(int n) {
+    for (int i = 0; i < n; ++i) {
+      ASSERT_TRUE(writer_->exec("BEGIN; INSERT INTO t VALUES (hex(randomblob(20000))); COMMIT").ok());
+    }
+  }
+  uintmax_t database_bytes() const { return fs::file_size(path_); }
+
+  fs::path dir_;
+  std::string path_;
+  std::unique_ptr<Connection> writer_;
+};
+
+}  // namespace
+
+TEST_F(WalCheckpointerTest, CommitsLeaveTheCopyToTheThread) {
+  // A threshold no commit reaches: the writer never checkpoints itself, so
+  // the database file stays as it was however much is written.
+  auto idle = WalCheckpointer::start(path_, 1 << 30);
+  ASSERT_TRUE(idle.ok()) << idle.error().message();
+  (*idle)->watch(*writer_);
+  const uintmax_t before = database_bytes();
+  write(500);  // 20 MB, past the 1,000 pages at which SQLite's own hook (replaced) would copy
+  (*idle)->wait_idle();
+  EXPECT_EQ((*idle)->checkpoints(), 0);
+  EXPECT_EQ(database_bytes(), before);
+  (*idle)->unwatch(*writer_);
+}
+
+TEST_F(WalCheckpointerTest, TheThreadCopiesTheLogPastItsThreshold) {
+  auto ckpt = WalCheckpointer::start(path_, 1);
+  ASSERT_TRUE(ckpt.ok()) << ckpt.error().message();
+  (*ckpt)->watch(*writer_);
+  const uintmax_t before = database_bytes();
+  write(20);
+  (*ckpt)->wait_idle();
+  EXPECT_GE((*ckpt)->checkpoints(), 1);
+  EXPECT_GT(database_bytes(), before + 20 * 40000);  // the rows are in the database file, not only the log
+  (*ckpt)->unwatch(*writer_);
+  // And the data reads back whole.
+  auto reader = Connection::open(path_, true);
+  ASSERT_TRUE(reader.ok());
+  auto n = (*reader)->prepare("SELECT COUNT(*) FROM t");
+  ASSERT_TRUE(n.ok());
+  ASSERT_TRUE(*n->step());
+  EXPECT_EQ(n->int_at(0), 20);
+}
