@@ -1,7 +1,6 @@
 #include "store/sqlite/write.hpp"
 
 #include <algorithm>
-#include <tuple>
 
 #include "core/try.hpp"
 #include "search/indexer.hpp"
@@ -46,7 +45,7 @@ Status run(Statement& s) {
 
 Status clear_index(WriteStatements& stmts, int64_t rid) {
   using S = WriteStatements;
-  if (stmts.holds_rows_of(rid)) GW_TRY(stmts.flush_index_rows());  // deferred rows go before the delete
+  if (stmts.pending().holds(rid)) GW_TRY(stmts.flush_index_rows());  // deferred rows go before the delete
   // The superseded version's codes are kept first, for history visibility.
   for (auto which : {S::keep_codes, S::clear_token, S::clear_string, S::clear_date, S::clear_ref, S::clear_uri}) {
     GW_TRY_ASSIGN(del, stmts.get(which));
@@ -61,95 +60,51 @@ struct RowTableSql {
   const char* head;  // "INSERT OR IGNORE INTO t (res, ...) VALUES ": a repeated row is one row
   int columns;       // per row, res included
 };
-RowTableSql row_table_sql(WriteStatements::RowTable t) {
-  using S = WriteStatements;
+RowTableSql row_table_sql(RowTable t) {
   switch (t) {
-    case S::token_rows: return {"INSERT OR IGNORE INTO idx_token (res, type, param, system, code) VALUES ", 5};
-    case S::string_rows: return {"INSERT OR IGNORE INTO idx_string (res, type, param, norm, exact) VALUES ", 5};
-    case S::date_rows: return {"INSERT OR IGNORE INTO idx_date (res, type, param, lo, hi) VALUES ", 5};
-    case S::ref_rows: return {"INSERT OR IGNORE INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES ", 6};
-    case S::uri_rows: return {"INSERT OR IGNORE INTO idx_uri (res, type, param, uri) VALUES ", 4};
-    case S::kRowTables: break;
+    case RowTable::token: return {"INSERT OR IGNORE INTO idx_token (res, type, param, system, code) VALUES ", 5};
+    case RowTable::string: return {"INSERT OR IGNORE INTO idx_string (res, type, param, norm, exact) VALUES ", 5};
+    case RowTable::date: return {"INSERT OR IGNORE INTO idx_date (res, type, param, lo, hi) VALUES ", 5};
+    case RowTable::ref: return {"INSERT OR IGNORE INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES ", 6};
+    case RowTable::uri: return {"INSERT OR IGNORE INTO idx_uri (res, type, param, uri) VALUES ", 4};
   }
   return {"", 0};
 }
 
-using IndexRow = WriteStatements::IndexRow;
+using Row = IndexRowBatch::Row;
 
-// Inserts the rows of one table, up to kMaxRowsPerInsert per statement:
-// bind(statement, first parameter index, row) binds one row.
-template <class Bind>
-Status insert_rows(WriteStatements& stmts, WriteStatements::RowTable table, const std::vector<const IndexRow*>& rows,
-                   Bind bind) {
-  const int columns = row_table_sql(table).columns;
-  for (size_t start = 0; start < rows.size(); start += WriteStatements::kMaxRowsPerInsert) {
-    size_t n = std::min(WriteStatements::kMaxRowsPerInsert, rows.size() - start);
-    GW_TRY_ASSIGN(s, stmts.rows(table, n));
-    for (size_t k = 0; k < n; ++k) bind(*s, static_cast<int>(k) * columns + 1, *rows[start + k]);
-    GW_TRY(run(*s));
-  }
-  return {};
-}
-
-WriteStatements::RowTable table_of(model::ParamType t) {
-  using model::ParamType;
-  using S = WriteStatements;
+// Binds one row's columns (after res, type and param) from the batch's
+// fields (see IndexRowBatch::Row for their order).
+void bind_values(Statement& s, int i, RowTable t, const IndexRowBatch& b, const Row& r) {
   switch (t) {
-    case ParamType::token: return S::token_rows;
-    case ParamType::string: return S::string_rows;
-    case ParamType::date: return S::date_rows;
-    case ParamType::reference: return S::ref_rows;
-    case ParamType::uri: return S::uri_rows;
-    case ParamType::number: break;
+    case RowTable::token: s.bind(i, b.field(r, 2)).bind(i + 1, b.field(r, 1)); break;     // system, code
+    case RowTable::string: s.bind(i, b.field(r, 1)).bind(i + 1, b.field(r, 2)); break;    // norm, exact
+    case RowTable::date: s.bind(i, r.lo).bind(i + 1, r.hi); break;
+    case RowTable::ref:  // ref_type, ref_id, url
+      s.bind(i, b.field(r, 2)).bind(i + 1, b.field(r, 1)).bind(i + 2, b.field(r, 3));
+      break;
+    case RowTable::uri: s.bind(i, b.field(r, 1)); break;
   }
-  return S::kRowTables;  // not stored
 }
 
-// The order of a table's value index (type, param, value...): rows inserted
-// in this order walk that index once, page by page.
-bool value_order(const IndexRow& a, const IndexRow& b) {
-  using model::ParamType;
-  if (a.type != b.type) return a.type < b.type;
-  if (a.entry.param != b.entry.param) return a.entry.param < b.entry.param;
-  const auto& x = a.entry;
-  const auto& y = b.entry;
-  switch (x.type) {
-    case ParamType::token: return std::tie(x.code, x.system, a.rid) < std::tie(y.code, y.system, b.rid);
-    case ParamType::string: return std::tie(x.text, x.exact, a.rid) < std::tie(y.text, y.exact, b.rid);
-    case ParamType::date: return std::tie(x.lo_ms, x.hi_ms, a.rid) < std::tie(y.lo_ms, y.hi_ms, b.rid);
-    case ParamType::reference: return std::tie(x.ref_id, x.ref_type, a.rid) < std::tie(y.ref_id, y.ref_type, b.rid);
-    case ParamType::uri: return std::tie(x.text, a.rid) < std::tie(y.text, b.rid);
-    case ParamType::number: break;
+// Inserts the batch's rows of each table, up to kMaxRowsPerInsert per
+// statement, sorted by value index when `sorted`.
+Status insert_index_rows(WriteStatements& stmts, const IndexRowBatch& batch, bool sorted) {
+  for (auto table : {RowTable::token, RowTable::string, RowTable::date, RowTable::ref, RowTable::uri}) {
+    auto rows = batch.rows(table, sorted);
+    const int columns = row_table_sql(table).columns;
+    for (size_t start = 0; start < rows.size(); start += WriteStatements::kMaxRowsPerInsert) {
+      size_t n = std::min(WriteStatements::kMaxRowsPerInsert, rows.size() - start);
+      GW_TRY_ASSIGN(s, stmts.rows(table, n));
+      for (size_t k = 0; k < n; ++k) {
+        const Row& r = *rows[start + k];
+        int i = static_cast<int>(k) * columns + 1;
+        s->bind(i, r.rid).bind(i + 1, r.type).bind(i + 2, batch.field(r, 0));
+        bind_values(*s, i + 3, table, batch, r);
+      }
+      GW_TRY(run(*s));
+    }
   }
-  return a.rid < b.rid;
-}
-
-Status insert_index_rows(WriteStatements& stmts, const std::vector<IndexRow>& rows, bool sorted) {
-  using S = WriteStatements;
-  std::array<std::vector<const IndexRow*>, S::kRowTables> by_table;
-  for (const auto& r : rows) by_table[table_of(r.entry.type)].push_back(&r);
-  if (sorted)
-    for (auto& t : by_table)
-      std::sort(t.begin(), t.end(), [](const IndexRow* a, const IndexRow* b) { return value_order(*a, *b); });
-  GW_TRY(insert_rows(stmts, S::token_rows, by_table[S::token_rows], [](Statement& s, int i, const IndexRow& r) {
-    s.bind(i, r.rid).bind(i + 1, r.type).bind(i + 2, r.entry.param).bind(i + 3, r.entry.system);
-    s.bind(i + 4, r.entry.code);
-  }));
-  GW_TRY(insert_rows(stmts, S::string_rows, by_table[S::string_rows], [](Statement& s, int i, const IndexRow& r) {
-    s.bind(i, r.rid).bind(i + 1, r.type).bind(i + 2, r.entry.param).bind(i + 3, r.entry.text);
-    s.bind(i + 4, r.entry.exact);
-  }));
-  GW_TRY(insert_rows(stmts, S::date_rows, by_table[S::date_rows], [](Statement& s, int i, const IndexRow& r) {
-    s.bind(i, r.rid).bind(i + 1, r.type).bind(i + 2, r.entry.param).bind(i + 3, r.entry.lo_ms);
-    s.bind(i + 4, r.entry.hi_ms);
-  }));
-  GW_TRY(insert_rows(stmts, S::ref_rows, by_table[S::ref_rows], [](Statement& s, int i, const IndexRow& r) {
-    s.bind(i, r.rid).bind(i + 1, r.type).bind(i + 2, r.entry.param).bind(i + 3, r.entry.ref_type);
-    s.bind(i + 4, r.entry.ref_id).bind(i + 5, r.entry.ref_url);
-  }));
-  GW_TRY(insert_rows(stmts, S::uri_rows, by_table[S::uri_rows], [](Statement& s, int i, const IndexRow& r) {
-    s.bind(i, r.rid).bind(i + 1, r.type).bind(i + 2, r.entry.param).bind(i + 3, r.entry.text);
-  }));
   return {};
 }
 
@@ -160,10 +115,10 @@ Status write_index(WriteStatements& stmts, int64_t rid, const std::string& type,
   for (const auto& e : entries) {
     // _id and _lastUpdated are searched on the resources row itself.
     if (e.param == "_id" || e.param == "_lastUpdated") continue;
-    if (table_of(e.type) == WriteStatements::kRowTables) continue;
-    GW_TRY(stmts.add_index_row({rid, rt->name, e}));
+    stmts.pending().add(rid, rt->name, e);
   }
-  return stmts.deferring() ? Status{} : stmts.flush_index_rows();
+  if (stmts.deferring() && stmts.pending().size() < WriteStatements::kDeferredRows) return {};
+  return stmts.flush_index_rows();
 }
 
 Status insert_version(WriteStatements& stmts, const Record& rec) {
@@ -237,18 +192,10 @@ Result<Statement*> WriteStatements::rows(RowTable table, size_t rows) {
   return &*held;
 }
 
-Status WriteStatements::add_index_row(IndexRow row) {
-  pending_rids_.insert(row.rid);
-  pending_.push_back(std::move(row));
-  if (deferring_ && pending_.size() >= kDeferredRows) return flush_index_rows();
-  return {};
-}
-
 Status WriteStatements::flush_index_rows() {
   if (pending_.empty()) return {};
   auto st = insert_index_rows(*this, pending_, deferring_);
   pending_.clear();
-  pending_rids_.clear();
   return st;
 }
 

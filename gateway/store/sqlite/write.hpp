@@ -8,11 +8,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
 #include "core/json.hpp"
-#include "search/indexer.hpp"
+#include "store/sqlite/index_row_batch.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/store.hpp"
 
@@ -42,16 +41,8 @@ class WriteStatements {
   WriteStatements(const WriteStatements&) = delete;
   WriteStatements& operator=(const WriteStatements&) = delete;
 
-  // Tables that take a resource's search rows, several rows per INSERT.
-  enum RowTable { token_rows, string_rows, date_rows, ref_rows, uri_rows, kRowTables };
+  // Search rows go in several per INSERT.
   static constexpr size_t kMaxRowsPerInsert = 8;
-
-  // A search row of a resource, kept until inserted.
-  struct IndexRow {
-    int64_t rid;
-    std::string_view type;  // the model's name: static
-    search::IndexEntry entry;
-  };
 
   // Deferred index rows (a bulk import): a resource's search rows are kept
   // and inserted kDeferredRows at a time, each batch sorted by its tables'
@@ -63,10 +54,9 @@ class WriteStatements {
   // so for the rows of the resource it clears).
   void defer_index_rows() { deferring_ = true; }
   bool deferring() const { return deferring_; }
-  Status add_index_row(IndexRow row);
+  IndexRowBatch& pending() { return pending_; }
   Status flush_index_rows();
-  bool holds_rows_of(int64_t rid) const { return pending_rids_.count(rid) > 0; }
-  static constexpr size_t kDeferredRows = 65536;
+  static constexpr size_t kDeferredRows = 131072;  // ~13 MB
 
   // The statement, reset and with no bindings, ready to bind and run.
   Result<Statement*> get(Sql which);
@@ -77,10 +67,9 @@ class WriteStatements {
  private:
   Connection& db_;
   std::array<std::optional<Statement>, kCount> held_;
-  std::array<std::array<std::optional<Statement>, kMaxRowsPerInsert>, kRowTables> row_inserts_;
+  std::array<std::array<std::optional<Statement>, kMaxRowsPerInsert>, kRowTableCount> row_inserts_;
   bool deferring_ = false;
-  std::vector<IndexRow> pending_;
-  std::unordered_set<int64_t> pending_rids_;
+  IndexRowBatch pending_;
 };
 
 // All-or-nothing inside the caller's transaction (a savepoint per write).
