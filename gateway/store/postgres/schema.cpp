@@ -162,6 +162,11 @@ CREATE INDEX idx_ref_url ON idx_ref (type, param, url) WHERE url <> '';
 -- random place. A patient's resources are found through resources_patient.
 DROP INDEX resources_controller;
 CREATE INDEX resources_controller ON resources (controller, rid);
+-- subject now searches patient's rows (same path, same targets): its own go.
+DELETE FROM idx_ref WHERE param = 'subject'
+  AND type IN ('CarePlan', 'Flag', 'QuestionnaireResponse', 'MedicationStatement');
+DELETE FROM idx_token WHERE param = 'subject:identifier'
+  AND type IN ('CarePlan', 'Flag', 'QuestionnaireResponse', 'MedicationStatement');
 )sql",
 };
 

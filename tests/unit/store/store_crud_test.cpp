@@ -363,10 +363,11 @@ TEST(SqliteMigrations, IndexRowsCarryOverIntoTheClusteredTables) {
   std::filesystem::remove_all(dir);
 }
 
-// A version-2 database, whose codes_ever repeated every current token: the
-// repeats go, superseded versions' codes stay, and history still hides a
-// resource by an old code or a current one.
-TEST(SqliteMigrations, CodesEverKeepsOnlySupersededCodes) {
+// A version-2 database, whose codes_ever repeated every current token and
+// whose subject had rows of its own: the repeats go, superseded versions'
+// codes stay, history still hides a resource by an old code or a current
+// one, and subject finds what patient finds.
+TEST(SqliteMigrations, CodesEverKeepsOnlySupersededCodesAndSubjectSharesPatientRows) {
   auto dir = std::filesystem::temp_directory_path() / ("fhirgw-migrate3-" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
@@ -387,6 +388,8 @@ TEST(SqliteMigrations, CodesEverKeepsOnlySupersededCodes) {
         "INSERT INTO idx_token (res, type, param, system, code) VALUES (3, 'MedicationStatement', 'code', 'https://dmd.nhs.uk', '222');"
         "INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url)"
         " VALUES (3, 'MedicationStatement', 'patient', 'Patient', 'p1', '');"
+        "INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url)"
+        " VALUES (3, 'MedicationStatement', 'subject', 'Patient', 'p1', '');"
         "INSERT INTO codes_ever (res, system, code) VALUES (3, 'https://dmd.nhs.uk', '111');"
         "INSERT INTO codes_ever (res, system, code) VALUES (3, 'https://dmd.nhs.uk', '222');");
     ASSERT_TRUE(st.ok()) << st.error().message();
@@ -401,6 +404,19 @@ TEST(SqliteMigrations, CodesEverKeepsOnlySupersededCodes) {
     ASSERT_TRUE(*rows->step());
     EXPECT_EQ(rows->text_at(0), "111");
     EXPECT_FALSE(*rows->step());
+    auto refs = (*db)->prepare("SELECT param FROM idx_ref WHERE res = 3");  // subject searches patient's row
+    ASSERT_TRUE(refs.ok());
+    ASSERT_TRUE(*refs->step());
+    EXPECT_EQ(refs->text_at(0), "patient");
+    EXPECT_FALSE(*refs->step());
+  }
+  for (const char* param : {"patient", "subject"}) {
+    auto q = search::parse_search(*model::find_type("MedicationStatement"), {{param, "p1"}}, true);
+    ASSERT_TRUE(q.ok());
+    q->visibility = search::Visibility::everything();
+    auto page = (*opened)->search(*q);
+    ASSERT_TRUE(page.ok()) << page.error().message();
+    ASSERT_EQ(page->matches.size(), 1u) << param;
   }
   search::Grant g;
   g.controllers = {"A81001"};
