@@ -318,28 +318,39 @@ TEST(OpenStore, RejectsUnknownUrls) {
   EXPECT_FALSE(store::open_store("sqlite:/nonexistent-dir/x/y.db").ok());
 }
 
+namespace {
+
+// A database at schema `version` holding `rows` (SQL statements), alone in a
+// fresh directory the caller removes: a file as an older gateway left it.
+std::filesystem::path old_database(const std::string& name, int version, const std::string& rows) {
+  auto dir = std::filesystem::temp_directory_path() / ("fhirgw-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto db = store::sqlite::Connection::open((dir / "old.db").string(), false);
+  EXPECT_TRUE(db.ok());
+  if (!db.ok()) return dir / "old.db";
+  EXPECT_TRUE(store::sqlite::migrate(**db, version).ok());
+  auto st = (*db)->exec(rows);
+  EXPECT_TRUE(st.ok()) << st.error().message();
+  return dir / "old.db";
+}
+
+}  // namespace
+
 // A database written before the search index tables were clustered by
 // resource: its index rows, repeated ones included, carry over, and its
 // resources are found by the same searches.
 TEST(SqliteMigrations, IndexRowsCarryOverIntoTheClusteredTables) {
-  auto dir = std::filesystem::temp_directory_path() / ("fhirgw-migrate-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "old.db").string();
-  {
-    auto db = store::sqlite::Connection::open(path, false);
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(store::sqlite::migrate(**db, 1).ok());
-    const std::string json = R"({"resourceType":"CarePlan","id":"cp1","status":"active","intent":"plan",)"
-                             R"("subject":{"reference":"Patient/p1"},"meta":{"versionId":"1"}})";
-    auto st = (*db)->exec(
+  const std::string json = R"({"resourceType":"CarePlan","id":"cp1","status":"active","intent":"plan",)"
+                           R"("subject":{"reference":"Patient/p1"},"meta":{"versionId":"1"}})";
+  const auto file = old_database("migrate", 1,
         "INSERT INTO resources (rid, type, id, version, last_updated, patient_id) VALUES (7, 'CarePlan', 'cp1', 1, 1, 'p1');"
         "INSERT INTO versions (res, type, id, version, last_updated, json) VALUES (7, 'CarePlan', 'cp1', 1, 1, '" + json + "');"
         "INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES (7, 'CarePlan', 'patient', 'Patient', 'p1', 'Patient/p1');"
         "INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES (7, 'CarePlan', 'patient', 'Patient', 'p1', 'Patient/p1');"
         "INSERT INTO idx_token (res, type, param, system, code) VALUES (7, 'CarePlan', 'status', 'http://hl7.org/fhir/request-status', 'active');");
-    ASSERT_TRUE(st.ok()) << st.error().message();
-  }
+  const std::string path = file.string();
+  const auto dir = file.parent_path();
   auto opened = store::open_store("sqlite:" + path);  // migrates to the latest schema
   ASSERT_TRUE(opened.ok()) << opened.error().message();
   auto& s = **opened;
@@ -368,17 +379,9 @@ TEST(SqliteMigrations, IndexRowsCarryOverIntoTheClusteredTables) {
 // codes stay, history still hides a resource by an old code or a current
 // one, and subject finds what patient finds.
 TEST(SqliteMigrations, CodesEverKeepsOnlySupersededCodesAndSubjectSharesPatientRows) {
-  auto dir = std::filesystem::temp_directory_path() / ("fhirgw-migrate3-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  const std::string path = (dir / "v2.db").string();
-  {
-    auto db = store::sqlite::Connection::open(path, false);
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(store::sqlite::migrate(**db, 2).ok());
-    const std::string json = R"({"resourceType":"MedicationStatement","id":"m1","status":"active",)"
-                             R"("subject":{"reference":"Patient/p1"},"meta":{"versionId":"2"}})";
-    auto st = (*db)->exec(
+  const std::string json = R"({"resourceType":"MedicationStatement","id":"m1","status":"active",)"
+                           R"("subject":{"reference":"Patient/p1"},"meta":{"versionId":"2"}})";
+  const auto file = old_database("migrate3", 2,
         "INSERT INTO resources (rid, type, id, version, last_updated, controller, patient_id)"
         " VALUES (3, 'MedicationStatement', 'm1', 2, 2, 'A81001', 'p1');"
         "INSERT INTO versions (res, type, id, version, last_updated, json)"
@@ -392,8 +395,8 @@ TEST(SqliteMigrations, CodesEverKeepsOnlySupersededCodesAndSubjectSharesPatientR
         " VALUES (3, 'MedicationStatement', 'subject', 'Patient', 'p1', '');"
         "INSERT INTO codes_ever (res, system, code) VALUES (3, 'https://dmd.nhs.uk', '111');"
         "INSERT INTO codes_ever (res, system, code) VALUES (3, 'https://dmd.nhs.uk', '222');");
-    ASSERT_TRUE(st.ok()) << st.error().message();
-  }
+  const std::string path = file.string();
+  const auto dir = file.parent_path();
   auto opened = store::open_store("sqlite:" + path);  // migrates to the latest schema
   ASSERT_TRUE(opened.ok()) << opened.error().message();
   {
