@@ -25,11 +25,11 @@ class DevelopmentAccess : public AccessControl {
     return search::Visibility::everything();
   }
   AccessDecision check_read(const Caller&, model::Interaction, const store::Record&) override {
-    return {true, {}, "development", "development", "development mode"};
+    return {true, {}, "development", "development", "development mode", nullptr};
   }
   AccessDecision check_write(const Caller&, model::Interaction, const std::string&, const json::Value&,
                              const store::Record*) override {
-    return {true, {}, "development", "development", "development mode"};
+    return {true, {}, "development", "development", "development mode", nullptr};
   }
   // Resources written in development mode without a controller belong to "DEV",
   // so they still meet the profiles (which require one).
