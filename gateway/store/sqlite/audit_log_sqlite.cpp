@@ -178,7 +178,9 @@ Result<std::unique_ptr<AuditLog>> open_sqlite_audit_log(const std::string& store
     return Error::internal("The audit log needs a sqlite: store URL in this build");
   std::filesystem::path db(store_url.substr(kSqlite.size()));
   std::filesystem::path audit = db.parent_path() / (db.stem().string() + ".audit.db");
-  auto conn = Connection::open(audit.string(), false);
+  // 4 KiB pages: each group commit appends a few rows, and every page it
+  // touches is a whole frame in the log.
+  auto conn = Connection::open(audit.string(), false, 4096);
   if (!conn.ok()) return conn.error();
   if (auto s = (*conn)->exec(kSchema); !s.ok()) return s.error();
   return std::unique_ptr<AuditLog>(new SqliteAuditLog(std::move(conn).value()));

@@ -56,7 +56,12 @@ class Connection {
  public:
   // Opens (creating if needed) the database file and applies the per-connection
   // settings: WAL, synchronous=FULL, busy_timeout, foreign keys.
-  static Result<std::unique_ptr<Connection>> open(const std::string& path, bool read_only);
+  // A new file gets `page_size`-byte pages (an existing one keeps its own):
+  // large for the resource store (bulk writes, shallow trees), small for a
+  // file of many small commits such as the audit trail.
+  static constexpr int kStorePageSize = 16384;
+  static Result<std::unique_ptr<Connection>> open(const std::string& path, bool read_only,
+                                                  int page_size = kStorePageSize);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
