@@ -133,6 +133,9 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, bo
   // dirty pages to the WAL and reads them back: 32 MiB, a fixed cost however
   // large the extract. Readers map the file and keep a smaller cache.
   pragmas += read_only ? " PRAGMA cache_size=-16384;" : " PRAGMA cache_size=-32768;";
+  // A log that grew to gigabytes during a large import shrinks back to
+  // 64 MiB when it is next reset, instead of keeping its size on disk.
+  if (!read_only) pragmas += " PRAGMA journal_size_limit=67108864;";
   // Readers map the file: page fetches that miss the cache are memory reads,
   // not pread calls.
   if (read_only) pragmas += " PRAGMA query_only=ON; PRAGMA mmap_size=1073741824;";

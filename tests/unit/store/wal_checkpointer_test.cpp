@@ -79,3 +79,19 @@ TEST_F(WalCheckpointerTest, TheThreadCopiesTheLogPastItsThreshold) {
   ASSERT_TRUE(*n->step());
   EXPECT_EQ(n->int_at(0), 20);
 }
+
+TEST_F(WalCheckpointerTest, AGrownLogShrinksBackOnceCopied) {
+  auto ckpt = WalCheckpointer::start(path_, 1);
+  ASSERT_TRUE(ckpt.ok()) << ckpt.error().message();
+  (*ckpt)->watch(*writer_);
+  // One 100 MB transaction, as a large import writes: the log grows past it.
+  ASSERT_TRUE(writer_->exec("BEGIN").ok());
+  for (int i = 0; i < 2500; ++i) ASSERT_TRUE(writer_->exec("INSERT INTO t VALUES (hex(randomblob(20000)))").ok());
+  ASSERT_TRUE(writer_->exec("COMMIT").ok());
+  const fs::path wal = path_ + "-wal";
+  EXPECT_GT(fs::file_size(wal), 90u << 20);
+  (*ckpt)->wait_idle();
+  write(1);  // the next write starts the log again, and trims the file
+  EXPECT_LE(fs::file_size(wal), 64u << 20);
+  (*ckpt)->unwatch(*writer_);
+}
