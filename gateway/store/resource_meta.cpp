@@ -40,7 +40,8 @@ Governance derive_governance(const model::ResourceType& rt, const std::string& i
   if (rt.name == "Patient") {
     g.patient_id = id;
   } else if (!rt.patient_param.empty()) {
-    const std::string_view rows = model::index_name(rt.name, rt.patient_param);
+    const model::SearchParam* p = model::find_param(rt, rt.patient_param);
+    const std::string_view rows = p ? model::index_name(*p) : rt.patient_param;
     for (const auto& e : entries) {
       if (e.type == model::ParamType::reference && e.param == rows &&
           (e.ref_type == "Patient" || e.ref_type.empty()) && !e.ref_id.empty()) {

@@ -85,7 +85,7 @@ Result<WriteResult> write_document(RowWriter& rows, const model::ResourceType& r
   }
   GW_TRY(rows.insert_version(rec));
   if (cur) GW_TRY(rows.clear_index(rec.row));  // a tombstone has none, but an update does
-  GW_TRY(rows.write_index(rec.row, rec.type, entries));
+  GW_TRY(rows.write_index(rec.row, rt, entries));
   return WriteResult{std::move(rec), !live, false};
 }
 

@@ -27,7 +27,7 @@ class RowWriter {
   virtual Status mark_deleted(const Record& rec) = 0;
   virtual Status insert_version(const Record& rec) = 0;
   virtual Status clear_index(int64_t rid) = 0;
-  virtual Status write_index(int64_t rid, const std::string& type,
+  virtual Status write_index(int64_t rid, const model::ResourceType& type,
                              const std::vector<search::IndexEntry>& entries) = 0;
 };
 

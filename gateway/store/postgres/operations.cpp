@@ -173,8 +173,9 @@ class PgRowWriter final : public RowWriter {
   }
   Status insert_version(const Record& rec) override { return postgres::insert_version(db_, rec); }
   Status clear_index(int64_t rid) override { return postgres::clear_index(db_, rid); }
-  Status write_index(int64_t rid, const std::string& type, const std::vector<search::IndexEntry>& entries) override {
-    return postgres::write_index(db_, rid, type, entries);
+  Status write_index(int64_t rid, const model::ResourceType& type,
+                     const std::vector<search::IndexEntry>& entries) override {
+    return postgres::write_index(db_, rid, std::string(type.name), entries);
   }
 
  private:

@@ -103,14 +103,9 @@ class SqliteStore final : public Store {
       : path_(std::move(path)), writer_(std::move(writer)), checkpointer_(std::move(checkpointer)) {
     checkpointer_->watch(*writer_);
   }
-  ~SqliteStore() override {
-    // The checkpointer stops first; closing the writer, the last connection,
-    // checkpoints what is left of the log.
-    checkpointer_->unwatch(*writer_);
-    checkpointer_.reset();
-    idle_.clear();
-    writer_.reset();
-  }
+  // The checkpointer (the last member) stops first; then the readers close,
+  // and the writer, the last connection, checkpoints what is left of the log.
+  ~SqliteStore() override { checkpointer_->unwatch(*writer_); }
 
   Result<std::optional<Record>> read(const std::string& type, const std::string& id) override {
     return with_reader([&](Connection& db) { return read_current(db, type, id); }, Snapshot::statement);
@@ -185,7 +180,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> writer_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
-  std::unique_ptr<WalCheckpointer> checkpointer_;
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // last: destroyed first
 };
 
 }  // namespace

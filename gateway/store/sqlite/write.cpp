@@ -108,14 +108,12 @@ Status insert_index_rows(WriteStatements& stmts, const IndexRowBatch& batch, boo
   return {};
 }
 
-Status write_index(WriteStatements& stmts, int64_t rid, const std::string& type,
+Status write_index(WriteStatements& stmts, int64_t rid, const model::ResourceType& type,
                    const std::vector<search::IndexEntry>& entries) {
-  const model::ResourceType* rt = model::find_type(type);
-  if (!rt) return Error::internal("no resource type " + type);
   for (const auto& e : entries) {
     // _id and _lastUpdated are searched on the resources row itself.
     if (e.param == "_id" || e.param == "_lastUpdated") continue;
-    stmts.pending().add(rid, rt->name, e);
+    stmts.pending().add(rid, type.name, e);
   }
   if (stmts.deferring() && stmts.pending().size() < WriteStatements::kDeferredRows) return {};
   return stmts.flush_index_rows();
@@ -155,7 +153,8 @@ class SqliteRowWriter final : public RowWriter {
   }
   Status insert_version(const Record& rec) override { return sqlite::insert_version(stmts_, rec); }
   Status clear_index(int64_t rid) override { return sqlite::clear_index(stmts_, rid); }
-  Status write_index(int64_t rid, const std::string& type, const std::vector<search::IndexEntry>& entries) override {
+  Status write_index(int64_t rid, const model::ResourceType& type,
+                     const std::vector<search::IndexEntry>& entries) override {
     return sqlite::write_index(stmts_, rid, type, entries);
   }
 
