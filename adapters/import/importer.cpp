@@ -282,12 +282,13 @@ Result<std::optional<json::Document>> Engine::read_live(const std::string& type,
 }
 
 Result<bool> Engine::patient_live(const std::string& id) {
-  auto it = patient_live_.find(hash_of(id));
+  const uint64_t h = hash_of(id);
+  auto it = patient_live_.find(h);
   if (it != patient_live_.end()) return it->second;
   auto rec = tx_.read("Patient", id);
   if (!rec) return rec.error();
   bool live = rec->has_value() && !(*rec)->deleted;
-  patient_live_.emplace(hash_of(id), live);
+  patient_live_.emplace(h, live);
   return live;
 }
 

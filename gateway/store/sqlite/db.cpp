@@ -129,16 +129,17 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, bo
       // indexes stay in memory: inside a long import transaction they were a
       // temporary file written ~30 times per row.
       " PRAGMA temp_store=MEMORY;";
-  // The writer's cache bounds how often a long import transaction spills
-  // dirty pages to the WAL and reads them back: 32 MiB, a fixed cost however
-  // large the extract. Readers map the file and keep a smaller cache.
-  pragmas += read_only ? " PRAGMA cache_size=-16384;" : " PRAGMA cache_size=-32768;";
-  // A log that grew to gigabytes during a large import shrinks back to
-  // 64 MiB when it is next reset, instead of keeping its size on disk.
-  if (!read_only) pragmas += " PRAGMA journal_size_limit=67108864;";
-  // Readers map the file: page fetches that miss the cache are memory reads,
-  // not pread calls.
-  if (read_only) pragmas += " PRAGMA query_only=ON; PRAGMA mmap_size=1073741824;";
+  if (read_only) {
+    // Readers map the file: page fetches that miss the cache are memory
+    // reads, not pread calls, so a smaller cache does.
+    pragmas += " PRAGMA query_only=ON; PRAGMA mmap_size=1073741824; PRAGMA cache_size=-16384;";
+  } else {
+    // The writer's cache bounds how often a long import transaction spills
+    // dirty pages to the WAL and reads them back: 32 MiB, a fixed cost
+    // however large the extract. A log that grew to gigabytes during such an
+    // import shrinks back to 64 MiB when it is next reset.
+    pragmas += " PRAGMA cache_size=-32768; PRAGMA journal_size_limit=67108864;";
+  }
   if (auto st = conn->exec(pragmas); !st) return std::move(st).error();
   return conn;
 }
