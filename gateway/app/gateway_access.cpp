@@ -19,7 +19,11 @@ rest::AccessDecision to_access(const policy::Decision& d) {
   return out;
 }
 
-rest::AccessDecision deny(const std::string& why) { return {false, {}, {}, {}, why}; }
+rest::AccessDecision deny(const std::string& why) {
+  rest::AccessDecision d;
+  d.reason = why;
+  return d;
+}
 
 // The patient a resource is about: its own id for a Patient, else the
 // Patient/<id> reference in subject or patient.

@@ -6,6 +6,7 @@
 #include "app/gateway_access.hpp"
 #include "app/gateway_runtime.hpp"
 #include "app/governance_state.hpp"
+#include "audit/audit_event.hpp"
 #include "audit/audit_trail.hpp"
 #include "auth/token_service.hpp"
 #include "core/fhir_time.hpp"
@@ -244,8 +245,11 @@ void GatewayRuntime::register_governance_endpoints() {
     if (!rows.ok()) return finish(rt->service_->error(rows.error()));
     rest::BundleWriter bw("searchset");
     bw.total(static_cast<int64_t>(rows->size()));
-    for (const auto& row : *rows)
-      bw.search_entry(rt->base_url_ + "/AuditEvent/" + std::to_string(row.seq), row.json, "match");
+    for (const auto& row : *rows) {
+      auto event = audit::audit_event_json(row);
+      if (!event.ok()) return finish(rt->service_->error(event.error()));
+      bw.search_entry(rt->base_url_ + "/AuditEvent/" + std::to_string(row.seq), *event, "match");
+    }
     http::Response r;
     r.body = bw.finish();
     r.interaction = "audit-search";

@@ -3,12 +3,29 @@
 #include <algorithm>
 #include <set>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "core/fhir_time.hpp"
 #include "core/json.hpp"
 #include "core/systems.hpp"
 
 namespace fhirgw::audit {
+
+std::string outcome_code(int status) {
+  if (status < 400) return "0";
+  if (status < 500) return "4";
+  return "8";
+}
+
 namespace {
+
+// An entry is a JSON array of the request's facts, [format, recorded_ms,
+// request_id, client, organisation, purpose, interaction, type, status,
+// query, detail, remote, [returned], [written], [patients], [agreements],
+// policy_version]: a third of the AuditEvent's size, rendered on read.
+constexpr int kEntryFormat = 2;
+constexpr rapidjson::SizeType kEntryFields = 17;
 
 char action_code(const std::string& interaction) {
   if (interaction == "create") return 'C';
@@ -34,33 +51,8 @@ json::Value coding(json::Allocator& a, const char* system, const std::string& co
   return c;
 }
 
-}  // namespace
-
-std::string outcome_code(int status) {
-  if (status < 400) return "0";
-  if (status < 500) return "4";
-  return "8";
-}
-
-store::AuditRow to_row(const AuditRecord& r, int64_t recorded_ms, int64_t seq) {
-  store::AuditRow row;
-  row.seq = seq;
-  row.recorded_ms = recorded_ms;
-  row.request_id = r.request_id;
-  row.client_id = r.caller.client_id;
-  row.organisation = r.caller.organisation;
-  row.purpose = r.caller.purpose;
-  row.action = r.interaction;
-  row.resource_type = r.type;
-  row.status = r.status;
-  row.outcome = outcome_code(r.status);
-  row.patients = join(r.patients);
-  std::vector<std::string> entities = r.returned;
-  entities.insert(entities.end(), r.written.begin(), r.written.end());
-  row.entities = join(entities);
-  row.agreements = join(r.agreements);
-  row.policy_version = r.policy_version;
-
+// The AuditEvent of one entry (format 2), with id = seq.
+std::string event_json(const AuditRecord& r, int64_t recorded_ms, int64_t seq) {
   json::Document d(rapidjson::kObjectType);
   auto& a = d.GetAllocator();
   json::set_string(d, "resourceType", "AuditEvent", a);
@@ -73,7 +65,7 @@ store::AuditRow to_row(const AuditRecord& r, int64_t recorded_ms, int64_t seq) {
   d.AddMember("subtype", subtype, a);
   json::set_string(d, "action", std::string(1, action_code(r.interaction)), a);
   json::set_string(d, "recorded", fhir_time::format_instant(recorded_ms), a);
-  json::set_string(d, "outcome", row.outcome, a);
+  json::set_string(d, "outcome", outcome_code(r.status), a);
   std::string desc = "HTTP " + std::to_string(r.status);
   if (!r.outcome_detail.empty()) desc += ": " + r.outcome_detail;
   json::set_string(d, "outcomeDesc", desc, a);
@@ -116,6 +108,8 @@ store::AuditRow to_row(const AuditRecord& r, int64_t recorded_ms, int64_t seq) {
   source.AddMember("observer", observer, a);
   d.AddMember("source", source, a);
   json::Value entity(rapidjson::kArrayType);
+  std::vector<std::string> entities = r.returned;
+  entities.insert(entities.end(), r.written.begin(), r.written.end());
   for (const auto& ref : entities) {
     json::Value e(rapidjson::kObjectType);
     json::Value what(rapidjson::kObjectType);
@@ -145,8 +139,104 @@ store::AuditRow to_row(const AuditRecord& r, int64_t recorded_ms, int64_t seq) {
     ext.PushBack(x, a);
     d.AddMember("extension", ext, a);
   }
-  row.json = json::to_string(d);
+  return json::to_string(d);
+}
+
+void write_strings(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::vector<std::string>& items) {
+  w.StartArray();
+  for (const auto& i : items) w.String(i.data(), static_cast<rapidjson::SizeType>(i.size()));
+  w.EndArray();
+}
+
+// Reads a format-2 entry back into the facts it was written from.
+Result<AuditRecord> record_of(const std::string& entry, int64_t& recorded_ms) {
+  auto bad = [] { return Error::internal("An audit entry is not in a known format"); };
+  auto doc = json::parse(entry);
+  if (!doc) return std::move(doc).error();
+  const json::Value& v = *doc;
+  if (!v.IsArray() || v.Size() != kEntryFields || !v[0].IsInt() || v[0].GetInt() != kEntryFormat) return bad();
+  auto text = [&](int i) { return v[i].IsString() ? std::string(v[i].GetString(), v[i].GetStringLength()) : std::string(); };
+  auto list = [&](int i) {
+    std::vector<std::string> out;
+    if (v[i].IsArray())
+      for (const auto& x : v[i].GetArray())
+        if (x.IsString()) out.emplace_back(x.GetString(), x.GetStringLength());
+    return out;
+  };
+  if (!v[1].IsInt64() || !v[8].IsInt()) return bad();
+  AuditRecord r;
+  recorded_ms = v[1].GetInt64();
+  r.request_id = text(2);
+  r.caller.client_id = text(3);
+  r.caller.organisation = text(4);
+  r.caller.purpose = text(5);
+  r.interaction = text(6);
+  r.type = text(7);
+  r.status = v[8].GetInt();
+  r.query = text(9);
+  r.outcome_detail = text(10);
+  r.remote = text(11);
+  r.returned = list(12);
+  r.written = list(13);
+  r.patients = list(14);
+  r.agreements = list(15);
+  r.policy_version = text(16);
+  return r;
+}
+
+}  // namespace
+
+store::AuditRow to_row(const AuditRecord& r, int64_t recorded_ms, int64_t seq) {
+  store::AuditRow row;
+  row.seq = seq;
+  row.recorded_ms = recorded_ms;
+  row.request_id = r.request_id;
+  row.client_id = r.caller.client_id;
+  row.organisation = r.caller.organisation;
+  row.purpose = r.caller.purpose;
+  row.action = r.interaction;
+  row.resource_type = r.type;
+  row.status = r.status;
+  row.outcome = outcome_code(r.status);
+  row.patients = join(r.patients);
+  std::vector<std::string> entities = r.returned;
+  entities.insert(entities.end(), r.written.begin(), r.written.end());
+  row.entities = join(entities);
+  row.agreements = join(r.agreements);
+  row.policy_version = r.policy_version;
+
+  rapidjson::StringBuffer sb;
+  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+  auto str = [&](const std::string& t) { w.String(t.data(), static_cast<rapidjson::SizeType>(t.size())); };
+  w.StartArray();
+  w.Int(kEntryFormat);
+  w.Int64(recorded_ms);
+  str(r.request_id);
+  str(r.caller.client_id);
+  str(r.caller.organisation);
+  str(r.caller.purpose);
+  str(r.interaction);
+  str(r.type);
+  w.Int(r.status);
+  str(r.query);
+  str(r.outcome_detail);
+  str(r.remote);
+  write_strings(w, r.returned);
+  write_strings(w, r.written);
+  write_strings(w, r.patients);
+  write_strings(w, r.agreements);
+  str(r.policy_version);
+  w.EndArray();
+  row.entry.assign(sb.GetString(), sb.GetSize());
   return row;
+}
+
+Result<std::string> audit_event_json(const store::AuditRow& row) {
+  if (!row.entry.empty() && row.entry.front() == '{') return row.entry;  // format 1: the AuditEvent itself
+  int64_t recorded_ms = 0;
+  auto record = record_of(row.entry, recorded_ms);
+  if (!record) return std::move(record).error();
+  return event_json(*record, recorded_ms, row.seq);
 }
 
 }  // namespace fhirgw::audit

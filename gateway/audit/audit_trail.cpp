@@ -24,8 +24,8 @@ std::string csv_field(const std::string& s) {
 }
 }  // namespace
 
-std::string chain_hash(const std::string& prev_hash, const std::string& json) {
-  return store::audit_link_hash(prev_hash, json);
+std::string chain_hash(const std::string& prev_hash, const std::string& entry) {
+  return store::audit_link_hash(prev_hash, entry);
 }
 
 Result<std::unique_ptr<AuditTrail>> AuditTrail::open(store::AuditLog& log, std::chrono::microseconds max_hold) {
@@ -130,7 +130,7 @@ void AuditTrail::flush_loop() {
     for (const auto& p : batch) {
       store::AuditRow row = to_row(p.record, p.recorded_ms, seq++);
       row.prev_hash = prev;
-      row.hash = chain_hash(prev, row.json);
+      row.hash = chain_hash(prev, row.entry);
       prev = row.hash;
       rows.push_back(std::move(row));
     }
@@ -169,7 +169,7 @@ Result<VerifyReport> verify(store::AuditLog& log) {
         fail("entries " + std::to_string(expect) + " to " + std::to_string(r.seq - 1) + " are missing");
       } else if (r.prev_hash != prev) {
         fail("entry " + std::to_string(r.seq) + " does not follow its predecessor");
-      } else if (chain_hash(r.prev_hash, r.json) != r.hash) {
+      } else if (chain_hash(r.prev_hash, r.entry) != r.hash) {
         fail("entry " + std::to_string(r.seq) + " was altered after it was written");
       }
       if (!report.intact) return report;

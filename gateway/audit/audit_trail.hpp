@@ -71,7 +71,7 @@ struct VerifyReport {
   std::string problem;
 };
 
-std::string chain_hash(const std::string& prev_hash, const std::string& json);
+std::string chain_hash(const std::string& prev_hash, const std::string& entry);
 Result<VerifyReport> verify(store::AuditLog& log);
 // CSV of the rows a query selects (header included).
 Result<std::string> export_csv(store::AuditLog& log, const store::AuditQuery& q);

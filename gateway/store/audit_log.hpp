@@ -1,6 +1,7 @@
 #pragma once
-// The audit trail's storage: append-only rows, each carrying the AuditEvent
-// JSON, its searchable facts and its place in the hash chain. Kept apart from
+// The audit trail's storage: append-only rows, each carrying its entry (the
+// hashed text the AuditEvent is rendered from), its searchable facts and its
+// place in the hash chain. Kept apart from
 // the resource store (its own SQLite file, or table set) so that writing an
 // entry for every read never waits on resource writes.
 #include <cstdint>
@@ -26,7 +27,9 @@ struct AuditRow {
   std::string entities;      // space-separated Type/id/_history/v references
   std::string agreements;    // space-separated DSA ids
   std::string policy_version;
-  std::string json;          // the AuditEvent resource
+  // The hashed text of the entry, opaque to the store (stored in the `json`
+  // column; gateway/audit writes and renders it: audit/audit_event.hpp).
+  std::string entry;
   std::string prev_hash, hash;
 };
 

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "core/ids.hpp"
-#include "core/json.hpp"
 #include "store/audit_chain.hpp"
 #include "store/postgres/pg.hpp"
 #include "store/postgres/pool.hpp"
@@ -32,7 +30,7 @@ AuditRow row_from(const Rows& rows, int i) {
   r.entities = rows.text_at(i, 11);
   r.agreements = rows.text_at(i, 12);
   r.policy_version = rows.text_at(i, 13);
-  r.json = rows.text_at(i, 14);
+  r.entry = rows.text_at(i, 14);
   r.prev_hash = rows.text_at(i, 15);
   r.hash = rows.text_at(i, 16);
   return r;
@@ -65,7 +63,7 @@ class PostgresAuditLog final : public AuditLog {
     if (!end) return fail(std::move(end).error());
     int64_t last_seq = end->size() ? end->int_at(0, 0) : 0;
     std::string last_hash = end->size() ? end->text_at(0, 1) : kAuditGenesis;
-    if (auto st = attach_to_chain(rows, last_seq, last_hash); !st) return fail(std::move(st).error());
+    attach_to_chain(rows, last_seq, last_hash);
     // One statement for the whole batch: arrays unnested server-side.
     TextArray text_cols[14];
     IntArray seq, recorded, status;
@@ -75,7 +73,7 @@ class PostgresAuditLog final : public AuditLog {
       status.items.push_back(r.status);
       const std::string* values[] = {&r.request_id, &r.client_id, &r.organisation,   &r.purpose, &r.action,
                                      &r.resource_type, &r.outcome, &r.patients,      &r.entities,
-                                     &r.agreements, &r.policy_version, &r.json, &r.prev_hash, &r.hash};
+                                     &r.agreements, &r.policy_version, &r.entry, &r.prev_hash, &r.hash};
       for (int c = 0; c < 14; ++c) text_cols[c].items.push_back(*values[c]);
     }
     std::vector<Bind> binds{seq, recorded, status};

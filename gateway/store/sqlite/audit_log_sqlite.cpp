@@ -3,8 +3,6 @@
 #include <mutex>
 
 #include "store/audit_chain.hpp"
-
-#include "store/audit_chain.hpp"
 #include "store/audit_log.hpp"
 #include "store/sqlite/db.hpp"
 
@@ -29,7 +27,7 @@ CREATE TABLE IF NOT EXISTS audit (
   entities TEXT NOT NULL,
   agreements TEXT NOT NULL,
   policy_version TEXT NOT NULL,
-  json TEXT NOT NULL,
+  json TEXT NOT NULL,         -- the hashed entry (AuditRow::entry)
   prev_hash TEXT NOT NULL,
   hash TEXT NOT NULL
 );
@@ -62,7 +60,7 @@ AuditRow row_from(const sqlite::Statement& s) {
   r.entities = s.text_at(11);
   r.agreements = s.text_at(12);
   r.policy_version = s.text_at(13);
-  r.json = s.text_at(14);
+  r.entry = s.text_at(14);
   r.prev_hash = s.text_at(15);
   r.hash = s.text_at(16);
   return r;
@@ -87,7 +85,7 @@ class SqliteAuditLog : public AuditLog {
     int64_t last_seq = *has_tail ? tail->int_at(0) : 0;
     std::string last_hash = *has_tail ? tail->text_at(1) : kAuditGenesis;
     tail->reset();
-    if (auto st = attach_to_chain(rows, last_seq, last_hash); !st.ok()) return fail(st.error());
+    attach_to_chain(rows, last_seq, last_hash);
     auto stmt = conn_->prepare(std::string("INSERT INTO audit (") + kColumns +
                                ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!stmt.ok()) return fail(stmt.error());
@@ -97,7 +95,7 @@ class SqliteAuditLog : public AuditLog {
       s.bind(1, r.seq).bind(2, r.recorded_ms).bind(3, r.request_id).bind(4, r.client_id).bind(5, r.organisation);
       s.bind(6, r.purpose).bind(7, r.action).bind(8, r.resource_type).bind(9, static_cast<int64_t>(r.status));
       s.bind(10, r.outcome).bind(11, r.patients).bind(12, r.entities).bind(13, r.agreements);
-      s.bind(14, r.policy_version).bind(15, r.json).bind(16, r.prev_hash).bind(17, r.hash);
+      s.bind(14, r.policy_version).bind(15, r.entry).bind(16, r.prev_hash).bind(17, r.hash);
       if (auto st = s.run(); !st.ok()) return fail(st.error());
     }
     if (auto s = conn_->run_cached("COMMIT"); !s.ok()) return fail(s.error());

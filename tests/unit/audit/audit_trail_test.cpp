@@ -1,3 +1,4 @@
+#include "audit/audit_event.hpp"
 #include "audit/audit_trail.hpp"
 
 #include <gtest/gtest.h>
@@ -7,6 +8,7 @@
 #include <thread>
 
 #include "core/json.hpp"
+#include "store/audit_chain.hpp"
 #include "audit_samples.hpp"
 #include "gateway_process.hpp"
 
@@ -115,7 +117,7 @@ TEST(AuditTrail, AuditEventIsFhirAndSearchable) {
   auto rows = (*log)->query(q);
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->size(), 2u);
-  auto d = json::parse(rows->front().json);
+  auto d = json::parse(*audit::audit_event_json(rows->front()));
   ASSERT_TRUE(d.ok());
   EXPECT_STREQ((*d)["resourceType"].GetString(), "AuditEvent");
   EXPECT_STREQ((*d)["action"].GetString(), "R");
@@ -127,6 +129,84 @@ TEST(AuditTrail, AuditEventIsFhirAndSearchable) {
   auto csv = audit::export_csv(**log, {});
   ASSERT_TRUE(csv.ok());
   EXPECT_EQ(std::count(csv->begin(), csv->end(), '\n'), 7);  // header + 6
+}
+
+TEST(AuditTrail, AnEntryIsCompactAndItsAuditEventCarriesEveryFact) {
+  fhirgw::testing::TempDir dir;
+  auto log = store::open_audit_log("sqlite:" + dir.file("g.db"));
+  auto trail = audit::AuditTrail::open(**log);
+  audit::AuditRecord r = sample(7);
+  r.interaction = "update";
+  r.status = 412;
+  r.outcome_detail = "version \"2\" expected";  // quotes survive the entry's JSON
+  r.query = "patient=pat-1&_count=5";
+  r.remote = "10.0.0.9";
+  r.written = {"CarePlan/cp7/_history/2"};
+  r.patients = {"pat-2", "pat-1", "pat-2"};
+  ASSERT_TRUE((*trail)->record(r).ok());
+  auto rows = (*log)->scan(0, 10);
+  ASSERT_EQ(rows->size(), 1u);
+  const auto& row = rows->front();
+  EXPECT_EQ(row.entry.front(), '[');
+  auto rendered = audit::audit_event_json(row);
+  ASSERT_TRUE(rendered.ok()) << rendered.error().message();
+  EXPECT_LT(row.entry.size() * 2, rendered->size());  // the trail keeps facts, not boilerplate
+  auto d = json::parse(*rendered);
+  ASSERT_TRUE(d.ok());
+  const auto& e = *d;
+  EXPECT_STREQ(e["id"].GetString(), "1");
+  EXPECT_STREQ(e["subtype"][0]["code"].GetString(), "update");
+  EXPECT_STREQ(e["action"].GetString(), "U");
+  EXPECT_STREQ(e["outcome"].GetString(), "4");
+  EXPECT_EQ(std::string(e["outcomeDesc"].GetString()), "HTTP 412: version \"2\" expected");
+  EXPECT_EQ(std::string(e["recorded"].GetString()).size(), 24u);  // an instant, to the millisecond
+  EXPECT_STREQ(e["agent"][0]["who"]["identifier"]["value"].GetString(), "ageuk-app");
+  EXPECT_STREQ(e["agent"][0]["who"]["display"].GetString(), "AGEUK1");
+  EXPECT_STREQ(e["agent"][0]["network"]["address"].GetString(), "10.0.0.9");
+  EXPECT_TRUE(std::string(e["agent"][0]["policy"][0].GetString()).ends_with("/agreement/dsa-frailty"));
+  const auto& entity = e["entity"];
+  ASSERT_EQ(entity.Size(), 5u);  // returned, written, two patients, the query
+  EXPECT_STREQ(entity[0]["what"]["reference"].GetString(), "CarePlan/cp7/_history/1");
+  EXPECT_STREQ(entity[1]["what"]["reference"].GetString(), "CarePlan/cp7/_history/2");
+  EXPECT_STREQ(entity[2]["what"]["reference"].GetString(), "Patient/pat-1");
+  EXPECT_STREQ(entity[3]["what"]["reference"].GetString(), "Patient/pat-2");
+  EXPECT_STREQ(entity[4]["description"].GetString(), "patient=pat-1&_count=5");
+  EXPECT_STREQ(e["extension"][0]["valueString"].GetString(), "2025.1");
+  EXPECT_EQ(row.patients, "pat-1 pat-2");  // the searchable columns agree with the entry
+  EXPECT_EQ(row.outcome, "4");
+}
+
+TEST(AuditTrail, EntriesWrittenAsWholeAuditEventsStillVerifyAndRead) {
+  // A trail begun before entries became compact: its rows hold the AuditEvent
+  // JSON itself. New entries chain onto them; verify and search read both.
+  fhirgw::testing::TempDir dir;
+  auto log = store::open_audit_log("sqlite:" + dir.file("g.db"));
+  std::vector<store::AuditRow> old;
+  std::string prev = store::kAuditGenesis;
+  for (int i = 1; i <= 3; ++i) {
+    store::AuditRow row = audit::to_row(sample(i), 1700000000000 + i, i);
+    row.entry = *audit::audit_event_json(row);  // what earlier versions stored
+    row.prev_hash = prev;
+    row.hash = audit::chain_hash(prev, row.entry);
+    prev = row.hash;
+    old.push_back(row);
+  }
+  ASSERT_TRUE((*log)->append(old).ok());
+  auto trail = audit::AuditTrail::open(**log);
+  ASSERT_TRUE((*trail)->record(sample(4)).ok());
+  auto report = audit::verify(**log);
+  EXPECT_TRUE(report->intact) << report->problem;
+  EXPECT_EQ(report->entries, 4);
+  auto rows = (*log)->scan(0, 10);
+  ASSERT_EQ(rows->size(), 4u);
+  EXPECT_EQ(*audit::audit_event_json((*rows)[0]), old[0].entry);  // returned as stored
+  EXPECT_EQ((*rows)[3].entry.front(), '[');
+  auto d = json::parse(*audit::audit_event_json((*rows)[3]));
+  EXPECT_STREQ((*d)["id"].GetString(), "4");
+  // An entry in no known shape is an error, not an empty event.
+  store::AuditRow bad = (*rows)[3];
+  bad.entry = "[1,2]";
+  EXPECT_FALSE(audit::audit_event_json(bad).ok());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <thread>
 
+#include "audit/audit_event.hpp"
 #include "audit/audit_trail.hpp"
 #include "core/json.hpp"
 #include "audit_samples.hpp"
@@ -94,7 +95,7 @@ TEST_F(PostgresAudit, TwoReplicasShareOneChain) {
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 60u);
   for (const auto& r : *rows) {
-    auto d = json::parse(r.json);
+    auto d = json::parse(*audit::audit_event_json(r));
     ASSERT_TRUE(d.ok());
     EXPECT_EQ(std::string((*d)["id"].GetString()), std::to_string(r.seq));
   }
@@ -150,7 +151,7 @@ TEST_F(PostgresAudit, AuditEventIsFhirAndSearchable) {
   auto rows = log->query(q);
   ASSERT_TRUE(rows.ok());
   EXPECT_EQ(rows->size(), 2u);
-  auto d = json::parse(rows->front().json);
+  auto d = json::parse(*audit::audit_event_json(rows->front()));
   ASSERT_TRUE(d.ok());
   EXPECT_STREQ((*d)["resourceType"].GetString(), "AuditEvent");
   EXPECT_STREQ((*d)["action"].GetString(), "R");
