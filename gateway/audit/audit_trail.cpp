@@ -56,14 +56,14 @@ int64_t AuditTrail::entries() const {
   return next_seq_ - 1;
 }
 
-void AuditTrail::submit(const AuditRecord& record, std::function<void(Status)> done) {
+void AuditTrail::submit(AuditRecord record, std::function<void(Status)> done) {
   bool refused = false, wake = false;
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
       refused = true;
     } else {
-      queue_.push_back({record, fhir_time::now_ms(), std::move(done)});
+      queue_.push_back({std::move(record), fhir_time::now_ms(), std::move(done)});
       // Only the first entry (the flusher sleeps on an empty queue) and a full
       // batch need a wake-up; while holding, the flusher waits for expectations.
       wake = queue_.size() == 1 || queue_.size() == kFullBatch;

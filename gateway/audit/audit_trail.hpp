@@ -29,7 +29,7 @@ class AuditTrail {
                                                   std::chrono::microseconds max_hold = std::chrono::milliseconds(1));
   ~AuditTrail();  // commits what is queued, then stops the flusher
   // Queues the entry; `done` runs (on the flusher thread) once it is durable, or failed.
-  void submit(const AuditRecord& record, std::function<void(Status)> done);
+  void submit(AuditRecord record, std::function<void(Status)> done);
   // A request that will submit an entry shortly holds the returned token until
   // it has: while any token is held, the flusher keeps its next commit open
   // (at most max_hold) so entries from requests already in progress
