@@ -5,6 +5,7 @@
 #include "store/audit_chain.hpp"
 #include "store/audit_log.hpp"
 #include "store/sqlite/db.hpp"
+#include "store/sqlite/wal_checkpointer.hpp"
 
 namespace fhirgw::store {
 namespace {
@@ -68,7 +69,11 @@ AuditRow row_from(const sqlite::Statement& s) {
 
 class SqliteAuditLog : public AuditLog {
  public:
-  explicit SqliteAuditLog(std::unique_ptr<Connection> c) : conn_(std::move(c)) {}
+  SqliteAuditLog(std::unique_ptr<Connection> c, std::unique_ptr<sqlite::WalCheckpointer> checkpointer)
+      : conn_(std::move(c)), checkpointer_(std::move(checkpointer)) {
+    checkpointer_->watch(*conn_);
+  }
+  ~SqliteAuditLog() override { checkpointer_->unwatch(*conn_); }
 
   Status append(std::vector<AuditRow>& rows) override {
     std::lock_guard lock(mu_);
@@ -165,6 +170,9 @@ class SqliteAuditLog : public AuditLog {
 
   std::mutex mu_;
   std::unique_ptr<Connection> conn_;
+  // A group commit only syncs its log frames; copying the log into the file
+  // happens on the checkpointer's thread. Last member: stops first.
+  std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
 };
 
 }  // namespace
@@ -181,7 +189,9 @@ Result<std::unique_ptr<AuditLog>> open_sqlite_audit_log(const std::string& store
   auto conn = Connection::open(audit.string(), false, 4096);
   if (!conn.ok()) return conn.error();
   if (auto s = (*conn)->exec(kSchema); !s.ok()) return s.error();
-  return std::unique_ptr<AuditLog>(new SqliteAuditLog(std::move(conn).value()));
+  auto checkpointer = sqlite::WalCheckpointer::start(audit.string());
+  if (!checkpointer) return std::move(checkpointer).error();
+  return std::unique_ptr<AuditLog>(new SqliteAuditLog(std::move(conn).value(), std::move(checkpointer).value()));
 }
 
 }  // namespace fhirgw::store

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <filesystem>
 #include <thread>
 
 #include "core/json.hpp"
@@ -207,6 +208,34 @@ TEST(AuditTrail, EntriesWrittenAsWholeAuditEventsStillVerifyAndRead) {
   store::AuditRow bad = (*rows)[3];
   bad.entry = "[1,2]";
   EXPECT_FALSE(audit::audit_event_json(bad).ok());
+}
+
+TEST(AuditTrail, TheLogIsCopiedIntoTheTrailFileWhileOpen) {
+  // Group commits only sync the log; the checkpointer's thread copies it into
+  // the file once it passes 1,000 pages, without anyone closing the trail.
+  fhirgw::testing::TempDir dir;
+  auto log = store::open_audit_log("sqlite:" + dir.file("g.db"));
+  ASSERT_TRUE(log.ok()) << log.error().message();
+  const std::string file = dir.file("g.audit.db");
+  const auto before = std::filesystem::file_size(file);
+  int64_t seq = 0;
+  std::string prev = store::kAuditGenesis;
+  for (int batch = 0; batch < 40; ++batch) {  // 20,000 entries, some 8 MB of log
+    std::vector<store::AuditRow> rows;
+    for (int i = 0; i < 500; ++i) {
+      rows.push_back(audit::to_row(sample(static_cast<int>(seq)), 1700000000000 + seq, seq + 1));
+      rows.back().prev_hash = prev;
+      rows.back().hash = audit::chain_hash(prev, rows.back().entry);
+      prev = rows.back().hash;
+      ++seq;
+    }
+    ASSERT_TRUE((*log)->append(rows).ok());
+  }
+  // Waits for the thread (no timing is asserted: only that the copy happens).
+  for (int i = 0; i < 600 && std::filesystem::file_size(file) < before + (4u << 20); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_GE(std::filesystem::file_size(file), before + (4u << 20));
+  EXPECT_EQ((*log)->last()->value().seq, 20000);
 }
 
 }  // namespace
