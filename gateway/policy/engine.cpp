@@ -335,19 +335,24 @@ search::Visibility narrow(const Policy& p, const ConsentIndex& ci, const Request
     std::vector<std::string> allowed, refused;
     for (const auto& [id, patient] : directory)
       (patient_allowed(p, ci, a, cx, patient, req.now_ms, nullptr) ? allowed : refused).push_back(id);
+    // One list each, shared by the agreement's grants.
+    const bool restricted = allowed.size() <= refused.size() + 1;
+    search::IdList patients;
+    if (restricted) {
+      patients = std::move(allowed);
+    } else {
+      refused.push_back("");  // resources without a patient stay hidden, as in decide()
+      patients = std::move(refused);
+    }
     for (const ResourceRule* r : rules) {
       search::Grant g;
       g.controllers = a.controllers;
       g.types = {r->type};
       g.exclude_confidential = true;
-      for (const auto& c : p.codes_of(r->exclusions)) g.excluded_codes.push_back(c);
-      if (allowed.size() <= refused.size() + 1) {
-        g.patients_restricted = true;
-        g.patients_in = allowed;
-      } else {
-        g.patients_out = refused;
-        g.patients_out.push_back("");  // resources without a patient stay hidden, as in decide()
-      }
+      const auto codes = p.codes_of(r->exclusions);
+      g.excluded_codes = std::vector<std::pair<std::string, std::string>>(codes.begin(), codes.end());
+      g.patients_restricted = restricted;
+      (restricted ? g.patients_in : g.patients_out) = patients;
       v.grants.push_back(std::move(g));
     }
   }

@@ -5,37 +5,33 @@
 
 namespace fhirgw::search {
 
-IdList::IdList(std::vector<std::string> ids) {
-  if (ids.empty()) return;
-  auto d = std::make_shared<Data>();
-  d->ids = std::move(ids);
-  data_ = std::move(d);
+namespace {
+using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+void write_item(JsonWriter& w, const std::string& s) { w.String(s.c_str(), static_cast<rapidjson::SizeType>(s.size())); }
+void write_item(JsonWriter& w, const std::pair<std::string, std::string>& p) {
+  w.StartArray();
+  write_item(w, p.first);
+  write_item(w, p.second);
+  w.EndArray();
 }
+}  // namespace
 
-void IdList::push_back(std::string id) {
-  auto d = std::make_shared<Data>();
-  if (data_) d->ids = data_->ids;
-  d->ids.push_back(std::move(id));
-  data_ = std::move(d);
-}
-
-const std::vector<std::string>& IdList::ids() const {
-  static const std::vector<std::string> none;
-  return data_ ? data_->ids : none;
-}
-
-const std::string& IdList::json() const {
+template <class T>
+const std::string& SharedList<T>::json() const {
   static const std::string empty_array = "[]";
   if (!data_) return empty_array;
   std::call_once(data_->json_once, [d = data_.get()] {
     rapidjson::StringBuffer sb;
-    rapidjson::Writer<rapidjson::StringBuffer> w(sb);
+    JsonWriter w(sb);
     w.StartArray();
-    for (const auto& id : d->ids) w.String(id.c_str(), static_cast<rapidjson::SizeType>(id.size()));
+    for (const auto& item : d->items) write_item(w, item);
     w.EndArray();
     d->json.assign(sb.GetString(), sb.GetSize());
   });
   return data_->json;
 }
+
+template class SharedList<std::string>;
+template class SharedList<std::pair<std::string, std::string>>;
 
 }  // namespace fhirgw::search

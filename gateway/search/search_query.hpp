@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/resource_model.hpp"
@@ -63,36 +64,56 @@ struct Include {
 enum class TotalMode { none, estimate, accurate };
 enum class Summary { none, count, true_, text, data };
 
-// An immutable, shared list of ids (patients a grant lets in or keeps out).
-// Narrowings are cached and reused across requests, so copying one must not
-// copy thousands of ids; the JSON form the store binds is made once.
-class IdList {
+// An immutable, shared list: the patients a grant lets in or keeps out, the
+// codes it excludes. Narrowings are cached and reused across requests, so
+// copying one must not copy thousands of items, and the JSON form a store
+// binds for a long list is made once.
+template <class T>
+class SharedList {
  public:
-  using value_type = std::string;
-  using const_iterator = std::vector<std::string>::const_iterator;
+  using value_type = T;
+  using const_iterator = typename std::vector<T>::const_iterator;
   using iterator = const_iterator;
-  IdList() = default;
-  IdList(std::initializer_list<std::string> ids) : IdList(std::vector<std::string>(ids)) {}
-  IdList(std::vector<std::string> ids);
-  IdList& operator=(std::vector<std::string> ids) { return *this = IdList(std::move(ids)); }
-  IdList& operator=(std::initializer_list<std::string> ids) { return *this = IdList(ids); }
-  void push_back(std::string id);  // copy-on-write
+  SharedList() = default;
+  SharedList(std::initializer_list<T> items) : SharedList(std::vector<T>(items)) {}
+  SharedList(std::vector<T> items) {
+    if (items.empty()) return;
+    auto d = std::make_shared<Data>();
+    d->items = std::move(items);
+    data_ = std::move(d);
+  }
+  SharedList& operator=(std::vector<T> items) { return *this = SharedList(std::move(items)); }
+  SharedList& operator=(std::initializer_list<T> items) { return *this = SharedList(items); }
+  void push_back(T item) {  // copy-on-write
+    auto d = std::make_shared<Data>();
+    if (data_) d->items = data_->items;
+    d->items.push_back(std::move(item));
+    data_ = std::move(d);
+  }
   void clear() { data_.reset(); }
   bool empty() const { return size() == 0; }
-  size_t size() const { return data_ ? data_->ids.size() : 0; }
-  const_iterator begin() const { return ids().begin(); }
-  const_iterator end() const { return ids().end(); }
-  const std::vector<std::string>& ids() const;
-  const std::string& json() const;  // ["a","b"], computed once
+  size_t size() const { return data_ ? data_->items.size() : 0; }
+  const_iterator begin() const { return items().begin(); }
+  const_iterator end() const { return items().end(); }
+  const std::vector<T>& items() const {
+    static const std::vector<T> none;
+    return data_ ? data_->items : none;
+  }
+  // ["a","b"] for ids, [["system","code"],...] for codes; made on first use.
+  const std::string& json() const;
 
  private:
   struct Data {
-    std::vector<std::string> ids;
+    std::vector<T> items;
     mutable std::once_flag json_once;
     mutable std::string json;
   };
   std::shared_ptr<const Data> data_;
 };
+using IdList = SharedList<std::string>;
+using CodeList = SharedList<std::pair<std::string, std::string>>;  // (system, code)
+extern template class SharedList<std::string>;
+extern template class SharedList<std::pair<std::string, std::string>>;
 
 // The policy engine's narrowing of a query: a resource is visible if it
 // matches any grant. An empty grant list with all == false means nothing is
@@ -106,7 +127,7 @@ struct Grant {
   IdList patients_out;  // patient_id NOT IN
   bool exclude_confidential = true;
   // A resource carrying any of these codes (any token index row) is hidden.
-  std::vector<std::pair<std::string, std::string>> excluded_codes;  // (system, code)
+  CodeList excluded_codes;
 };
 
 struct Visibility {

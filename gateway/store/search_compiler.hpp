@@ -11,7 +11,7 @@
 //   contains(column, text, out)            a substring match
 //   id_in(column, ids, out)                column is one of ids
 //   in_list(column, items, negate, out)    column (not) in a list of strings
-//   code_in(alias, pairs, out)             the token row `alias` has one of (system, code)
+//   code_in(alias, codes, out)             the token row `alias` has one of (system, code)
 //   is_false(column)                       a boolean column is false
 //   kChainJoin                             how a chain joins its target to idx_ref
 //   chain_driver_hint(inner)               a prefix for the chain target's type term
@@ -80,11 +80,11 @@ class SearchCompiler {
       D::in_list(col(alias, "controller"), g.controllers, false, out);
       if (g.patients_restricted) {
         out << " AND ";
-        D::in_list(col(alias, "patient_id"), g.patients_in.ids(), false, out);
+        D::in_list(col(alias, "patient_id"), g.patients_in, false, out);
       }
       if (!g.patients_out.empty()) {
         out << " AND ";
-        D::in_list(col(alias, "patient_id"), g.patients_out.ids(), true, out);
+        D::in_list(col(alias, "patient_id"), g.patients_out, true, out);
       }
       if (g.exclude_confidential) out << " AND " << D::is_false(col(alias, "confidential"));
       if (!g.excluded_codes.empty()) {

@@ -36,16 +36,19 @@ void Dialect::in_list(const std::string& column, const std::vector<std::string>&
   out.bind(TextArray{items}) << ")";
 }
 
-void Dialect::code_in(const std::string& xc, const std::vector<std::pair<std::string, std::string>>& pairs,
-                      Sql& out) {
-  std::vector<std::string> systems, codes;
-  for (const auto& [s, c] : pairs) {
+void Dialect::in_list(const std::string& column, const search::IdList& ids, bool negate, Sql& out) {
+  in_list(column, ids.items(), negate, out);
+}
+
+void Dialect::code_in(const std::string& xc, const search::CodeList& codes, Sql& out) {
+  std::vector<std::string> systems, code_values;
+  for (const auto& [s, c] : codes) {
     systems.push_back(s);
-    codes.push_back(c);
+    code_values.push_back(c);
   }
   out << "(" << xc << ".system, " << xc << ".code) IN (SELECT * FROM unnest(";
   out.bind(TextArray{std::move(systems)}) << ", ";
-  out.bind(TextArray{std::move(codes)}) << "))";
+  out.bind(TextArray{std::move(code_values)}) << "))";
 }
 
 void Dialect::rid_in(const char* column, const std::vector<int64_t>& rids, Sql& out) {

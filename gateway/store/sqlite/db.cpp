@@ -219,18 +219,4 @@ std::string json_int_array(const std::vector<int64_t>& items) {
   return out + "]";
 }
 
-std::string json_pairs(const std::vector<std::pair<std::string, std::string>>& items) {
-  rapidjson::StringBuffer sb;
-  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-  w.StartArray();
-  for (const auto& [a, b] : items) {
-    w.StartArray();
-    w.String(a.data(), static_cast<rapidjson::SizeType>(a.size()));
-    w.String(b.data(), static_cast<rapidjson::SizeType>(b.size()));
-    w.EndArray();
-  }
-  w.EndArray();
-  return {sb.GetString(), sb.GetSize()};
-}
-
 }  // namespace fhirgw::store::sqlite

@@ -87,6 +87,5 @@ class Connection {
 // ["a","b"] for binding a list as one parameter and expanding it with json_each.
 std::string json_array(const std::vector<std::string>& items);
 std::string json_int_array(const std::vector<int64_t>& items);
-std::string json_pairs(const std::vector<std::pair<std::string, std::string>>& items);
 
 }  // namespace fhirgw::store::sqlite

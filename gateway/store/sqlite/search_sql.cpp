@@ -33,14 +33,17 @@ void Dialect::id_in(const std::string& column, const std::vector<std::string>& i
   }
 }
 
-void Dialect::in_list(const std::string& column, const std::vector<std::string>& items, bool negate, Sql& out) {
+namespace {
+
+// column (NOT) IN a JSON array bound as one value: for lists too long to inline.
+void json_in(const std::string& column, std::string json, bool negate, Sql& out) {
+  out << column << (negate ? " NOT IN (" : " IN (") << "SELECT value FROM json_each(";
+  out.bind(std::move(json)) << "))";
+}
+
+void inline_in(const std::string& column, const std::vector<std::string>& items, bool negate, Sql& out) {
   if (items.empty()) {  // x IN () is false, x NOT IN () is true
-    out << (negate ? kTrue : kFalse);
-    return;
-  }
-  if (items.size() > kInlineListMax) {
-    out << column << (negate ? " NOT IN (" : " IN (") << "SELECT value FROM json_each(";
-    out.bind(json_array(items)) << "))";
+    out << (negate ? Dialect::kTrue : Dialect::kFalse);
     return;
   }
   // Unary + keeps the planner from driving the search through the
@@ -54,19 +57,31 @@ void Dialect::in_list(const std::string& column, const std::vector<std::string>&
   out << ")";
 }
 
-void Dialect::code_in(const std::string& xc, const std::vector<std::pair<std::string, std::string>>& pairs,
-                      Sql& out) {
-  if (pairs.size() > kInlineListMax) {
+}  // namespace
+
+void Dialect::in_list(const std::string& column, const std::vector<std::string>& items, bool negate, Sql& out) {
+  if (items.size() > kInlineListMax) return json_in(column, json_array(items), negate, out);
+  inline_in(column, items, negate, out);
+}
+
+void Dialect::in_list(const std::string& column, const search::IdList& ids, bool negate, Sql& out) {
+  if (ids.size() > kInlineListMax) return json_in(column, ids.json(), negate, out);  // serialised once per narrowing
+  inline_in(column, ids.items(), negate, out);
+}
+
+void Dialect::code_in(const std::string& xc, const search::CodeList& codes, Sql& out) {
+  if (codes.size() > kInlineListMax) {
     out << "(" << xc << ".system, " << xc
         << ".code) IN (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(";
-    out.bind(json_pairs(pairs)) << "))";
+    out.bind(codes.json()) << "))";
     return;
   }
   out << "(";
-  for (size_t i = 0; i < pairs.size(); ++i) {
+  for (size_t i = 0; i < codes.size(); ++i) {
+    const auto& [system, code] = codes.items()[i];
     out << (i ? " OR (" : "(") << xc << ".system = ";
-    out.bind(pairs[i].first) << " AND " << xc << ".code = ";
-    out.bind(pairs[i].second) << ")";
+    out.bind(system) << " AND " << xc << ".code = ";
+    out.bind(code) << ")";
   }
   out << ")";
 }

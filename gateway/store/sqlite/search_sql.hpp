@@ -44,8 +44,8 @@ struct Dialect {
   static void contains(const char* column, const std::string& text, Sql& out);
   static void id_in(const std::string& column, const std::vector<std::string>& ids, Sql& out);
   static void in_list(const std::string& column, const std::vector<std::string>& items, bool negate, Sql& out);
-  static void code_in(const std::string& xc, const std::vector<std::pair<std::string, std::string>>& pairs,
-                      Sql& out);
+  static void in_list(const std::string& column, const search::IdList& ids, bool negate, Sql& out);
+  static void code_in(const std::string& xc, const search::CodeList& codes, Sql& out);
   static std::string is_false(const std::string& column) { return column + " = 0"; }
   static void rid_in(const char* column, const std::vector<int64_t>& rids, Sql& out);
   static const char* type_term(const search::Query& q);

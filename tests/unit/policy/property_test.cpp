@@ -449,8 +449,8 @@ bool visible(const search::Visibility& v, const ResourceFacts& r) {
   if (v.all) return true;
   for (const auto& g : v.grants) {
     if (!contains(g.controllers, r.controller) || !contains(g.types, r.type)) continue;
-    if (g.patients_restricted && !contains(g.patients_in.ids(), r.patient_id)) continue;
-    if (contains(g.patients_out.ids(), r.patient_id)) continue;
+    if (g.patients_restricted && !contains(g.patients_in.items(), r.patient_id)) continue;
+    if (contains(g.patients_out.items(), r.patient_id)) continue;
     if (g.exclude_confidential && r.confidential) continue;
     bool excluded = false;
     for (const auto& c : r.codes)
@@ -583,9 +583,9 @@ TEST(PolicyProperties, ConsentWithdrawalHidesEveryResourceOfThePatientAtOnce) {
       }
       r.type.clear();
       for (const auto& grant : narrow(w.policy, idx, r, w.patients).grants) {
-        ASSERT_FALSE(contains(grant.patients_in.ids(), id));
+        ASSERT_FALSE(contains(grant.patients_in.items(), id));
         if (!grant.patients_restricted && grant.types.front() != "Questionnaire") {
-          ASSERT_TRUE(contains(grant.patients_out.ids(), id));
+          ASSERT_TRUE(contains(grant.patients_out.items(), id));
         }
       }
     }

@@ -77,10 +77,26 @@ TEST_P(VisibilityTest, GrantsNarrowSearches) {
 TEST_P(VisibilityTest, ThousandsOfPatientIdsStayCheap) {
   auto vis = partner();
   vis.grants[0].patients_restricted = true;
-  for (int i = 0; i < 5000; ++i) vis.grants[0].patients_in.push_back("x" + std::to_string(i));
-  vis.grants[0].patients_in.push_back("p1");
-  for (int i = 0; i < 5000; ++i) vis.grants[0].patients_out.push_back("y" + std::to_string(i));
+  std::vector<std::string> in, out;
+  for (int i = 0; i < 5000; ++i) in.push_back("x" + std::to_string(i));
+  in.push_back("p1");
+  for (int i = 0; i < 5000; ++i) out.push_back("y" + std::to_string(i));
+  vis.grants[0].patients_in = std::move(in);
+  vis.grants[0].patients_out = std::move(out);
   EXPECT_EQ(ids("MedicationStatement", {}, vis), Ids{"m1"});
+  EXPECT_EQ(ids("MedicationStatement", {}, vis), Ids{"m1"});  // again, from the list's cached form
+}
+
+TEST_P(VisibilityTest, ALongExclusionListHidesWhatAShortOneDoes) {
+  // Past the length at which a list is bound as one value instead of inline.
+  auto vis = partner();
+  std::vector<std::pair<std::string, std::string>> codes;
+  for (int i = 0; i < 200; ++i) codes.emplace_back("https://dmd.nhs.uk", "c" + std::to_string(i));
+  codes.emplace_back("https://dmd.nhs.uk", "999");
+  vis.grants[0].excluded_codes = std::move(codes);
+  EXPECT_EQ(ids("MedicationStatement", {}, vis), (Ids{"m1", "m4"}));
+  vis.grants[0].excluded_codes = {{"https://dmd.nhs.uk", "111"}, {"https://dmd.nhs.uk", "999"}};
+  EXPECT_EQ(ids("MedicationStatement", {}, vis), Ids{});
 }
 
 TEST_P(VisibilityTest, TotalsCountOnlyVisibleResourcesAndPagesAreFull) {
