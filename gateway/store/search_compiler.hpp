@@ -180,7 +180,7 @@ class SearchCompiler {
     if (!where) return where;
     Sql count;
     count << "SELECT COUNT(*) FROM resources r WHERE ";
-    count.append(*where);
+    count.append(std::move(*where));
     return count;
   }
 
@@ -193,7 +193,7 @@ class SearchCompiler {
     if (q.sort.empty()) {  // row order: no sort step, the keyset is a row-id range
       sql << "SELECT " << kRecordCols
           << " FROM resources r JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE ";
-      sql.append(*where);
+      sql.append(std::move(*where));
       if (q.after) {
         sql << " AND r.rid > ";
         sql.bind(q.after->row);
@@ -209,7 +209,7 @@ class SearchCompiler {
       sql << " AS s" << std::to_string(i);
     }
     sql << " FROM resources r WHERE ";
-    sql.append(*where);
+    sql.append(std::move(*where));
     sql << ") SELECT " << kRecordCols;
     for (size_t i = 0; i < q.sort.size(); ++i) sql << ", m.s" << std::to_string(i);
     sql << " FROM m JOIN resources r ON r.rid = m.rid JOIN versions v ON v.res = r.rid AND v.version = r.version";

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 
 #include <cstdlib>
+#include <iterator>
 
 namespace fhirgw::store::postgres {
 namespace {
@@ -65,6 +66,12 @@ Sql& Sql::bind(Bind b) {
 Sql& Sql::append(const Sql& other) {
   text += other.text;
   binds.insert(binds.end(), other.binds.begin(), other.binds.end());
+  return *this;
+}
+
+Sql& Sql::append(Sql&& other) {
+  text += other.text;
+  binds.insert(binds.end(), std::make_move_iterator(other.binds.begin()), std::make_move_iterator(other.binds.end()));
   return *this;
 }
 

@@ -39,6 +39,7 @@ struct Sql {
   // Appends a placeholder (with an explicit array cast for lists) and its value.
   Sql& bind(Bind b);
   Sql& append(const Sql& other);
+  Sql& append(Sql&& other);
   std::string numbered() const;  // the text with markers replaced by $1, $2, ...
 };
 

@@ -54,6 +54,17 @@ Statement& Statement::bind_value(int index, const Bind& v) {
   return *this;
 }
 
+Statement& Statement::bind_all_borrowed(const std::vector<Bind>& binds) {
+  for (size_t i = 0; i < binds.size(); ++i) {
+    const int index = static_cast<int>(i) + 1;
+    if (const auto* text = std::get_if<std::string>(&binds[i]))
+      sqlite3_bind_text(stmt_, index, text->data(), static_cast<int>(text->size()), SQLITE_STATIC);
+    else
+      bind_value(index, binds[i]);
+  }
+  return *this;
+}
+
 Statement& Statement::bind_all(const std::vector<Bind>& binds, int first) {
   for (size_t i = 0; i < binds.size(); ++i) bind_value(first + static_cast<int>(i), binds[i]);
   return *this;

@@ -35,6 +35,9 @@ class Statement {
   Statement& bind(int index, const char* v) { return bind(index, std::string_view(v)); }
   Statement& bind_value(int index, const Bind& v);
   Statement& bind_all(const std::vector<Bind>& binds, int first = 1);
+  // As bind_all, without copying text: `binds` must outlive this statement
+  // (a search's compiled SQL does, and its narrowing lists are long).
+  Statement& bind_all_borrowed(const std::vector<Bind>& binds);
 
   // true: a row is available; false: done. Errors carry SQLite's message.
   Result<bool> step();

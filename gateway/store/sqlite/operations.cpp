@@ -32,19 +32,13 @@ class StatementRow {
 
 Record record_at(const Statement& s) { return sql::record_from(StatementRow(s)); }
 
-Result<Statement> prepare(Connection& db, const Sql& sql) {
-  auto stmt = db.prepare(sql.text);
-  if (!stmt) return stmt;
-  stmt->bind_all(sql.binds);
-  return stmt;
-}
-
 // Runs the search compiler's statements on one connection.
 struct Exec {
   Connection& db;
   template <class F>
   Status each_row(const Sql& sql, F&& f) {
-    GW_TRY_ASSIGN(stmt, prepare(db, sql));
+    GW_TRY_ASSIGN(stmt, db.prepare(sql.text));
+    stmt.bind_all_borrowed(sql.binds);  // `sql` outlives `stmt`, whose bindings are cleared when it returns
     while (true) {
       GW_TRY_ASSIGN(more, stmt.step());
       if (!more || !f(StatementRow(stmt))) return {};

@@ -1,6 +1,7 @@
 #pragma once
 // SQLite's dialect of the search compiler (store/search_compiler.hpp): its
 // SQL builder and how it spells lists, prefixes and planner hints.
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,11 @@ struct Sql {
   Sql& append(const Sql& other) {
     text += other.text;
     binds.insert(binds.end(), other.binds.begin(), other.binds.end());
+    return *this;
+  }
+  Sql& append(Sql&& other) {
+    text += other.text;
+    binds.insert(binds.end(), std::make_move_iterator(other.binds.begin()), std::make_move_iterator(other.binds.end()));
     return *this;
   }
 };
