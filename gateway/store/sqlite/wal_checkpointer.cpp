@@ -30,9 +30,21 @@ void WalCheckpointer::watch(Connection& writer) { sqlite3_wal_hook(writer.handle
 
 void WalCheckpointer::unwatch(Connection& writer) { sqlite3_wal_hook(writer.handle(), nullptr, nullptr); }
 
-// Runs on the writer's thread inside its commit: only a flag and a wake-up.
-int WalCheckpointer::on_commit(void* self, struct sqlite3*, const char*, int pages) {
+// Runs on the writer's thread just after its commit: as a rule only a flag
+// and a wake-up. The log starts over from its beginning only when a write
+// begins just after a checkpoint has copied all of it, which steady commits
+// keep missing while the copy runs on another thread. So once the log is
+// kRestartFactor times the threshold and still growing by small commits (not
+// one import's worth), this writer copies what is left itself; its next
+// transaction then starts the log again. (PASSIVE returns at once if the
+// thread's checkpoint is running.)
+int WalCheckpointer::on_commit(void* self, struct sqlite3* db, const char*, int pages) {
   auto* c = static_cast<WalCheckpointer*>(self);
+  const int before = c->log_frames_.exchange(pages, std::memory_order_relaxed);
+  if (pages >= int64_t{kRestartFactor} * c->threshold_pages_ && pages - before < c->threshold_pages_) {
+    sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return SQLITE_OK;
+  }
   if (pages >= c->threshold_pages_) c->request();
   return SQLITE_OK;
 }

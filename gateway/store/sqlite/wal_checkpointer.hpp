@@ -7,8 +7,10 @@
 // everything it wrote. A commit is durable once its log frames are synced, so
 // the copy can wait: the writer's commit hook only wakes this thread, which
 // runs PASSIVE checkpoints (they never block the writer or a reader) on its
-// own connection. Closing the store's last connection checkpoints whatever is
-// left.
+// own connection. When steady writes keep the log from starting over, the
+// writer copies the rest itself (see on_commit), so the log stays bounded.
+// Closing the store's last connection checkpoints whatever is left.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -43,8 +45,10 @@ class WalCheckpointer {
   void request();
   void loop();
 
+  static constexpr int kRestartFactor = 4;
   std::unique_ptr<Connection> conn_;
   const int threshold_pages_;
+  std::atomic<int> log_frames_{0};  // the log's length after the last commit (writer's thread)
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool due_ = false;

@@ -95,3 +95,15 @@ TEST_F(WalCheckpointerTest, AGrownLogShrinksBackOnceCopied) {
   EXPECT_LE(fs::file_size(wal), 64u << 20);
   (*ckpt)->unwatch(*writer_);
 }
+
+TEST_F(WalCheckpointerTest, SteadyCommitsDoNotGrowTheLogWithoutBound) {
+  // Commits back to back: the log may only start over when a write begins
+  // just after a checkpoint has copied everything, which they keep missing.
+  auto ckpt = WalCheckpointer::start(path_, 10);
+  ASSERT_TRUE(ckpt.ok()) << ckpt.error().message();
+  (*ckpt)->watch(*writer_);
+  write(2000);  // 80 MB in all
+  const fs::path wal = path_ + "-wal";
+  EXPECT_LT(fs::file_size(wal), 16u << 20);
+  (*ckpt)->unwatch(*writer_);
+}
