@@ -727,7 +727,7 @@ Result<ImportReport> import_file_set(store::Store& store, Format format, const s
   report.bulk = set->bulk;
   report.unknown_files = set->unknown;
   report.validated = !options.skip_validation && options.validator;
-  auto tx = store.begin();
+  auto tx = store.begin_bulk();
   if (!tx) return tx.error();
   Engine engine(store, **tx, *mapper, report, *set, options);
   if (auto st = engine.run(); !st) return st.error();  // the transaction rolls back

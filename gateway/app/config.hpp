@@ -15,7 +15,9 @@ struct GatewayConfig {
   std::string store_url = "sqlite:var/gateway.db";
   std::string public_base_url;     // as clients see it ("" = derived from listen)
   std::string cursor_key_file;     // shared by replicas; generated beside the store if absent
-  size_t worker_threads = 4;
+  // Writes wait on fsync and locks, not the CPU; on SQLite the writes in
+  // flight together share one commit, so more workers mean fewer fsyncs.
+  size_t worker_threads = 16;
   size_t worker_queue = 256;
   // Where read-only FHIR interactions (read, vread, search, history) run:
   // on the I/O thread that received them, or handed to a store worker. On the

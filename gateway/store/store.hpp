@@ -132,7 +132,13 @@ class Store {
                                               int64_t version) = 0;
   virtual Result<HistoryPage> history(const HistoryQuery& q) = 0;
   virtual Result<SearchPage> search(const search::Query& q) = 0;
+  // A transaction for a request's writes. The backend may let concurrent ones
+  // share a commit (SQLite: store/sqlite/writer_group.hpp); commit() returns
+  // once the writes are durable either way.
   virtual Result<std::unique_ptr<Transaction>> begin() = 0;
+  // A transaction that writes much and long (an import): it shares nothing,
+  // so no other write waits for it to finish.
+  virtual Result<std::unique_ptr<Transaction>> begin_bulk() { return begin(); }
   virtual Result<std::vector<QuarantineEntry>> list_quarantine(const std::string& import_id,
                                                                int limit, int64_t after_id) = 0;
   // Outbox entries (partner writes to send back) for a controller since a time.

@@ -8,6 +8,7 @@
 #include "store/sqlite/operations.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/wal_checkpointer.hpp"
+#include "store/sqlite/writer_group.hpp"
 
 namespace fhirgw::store::sqlite {
 namespace {
@@ -18,9 +19,12 @@ constexpr size_t kMaxIdleReaders = 16;
 
 class SqliteTransaction final : public Transaction {
  public:
-  SqliteTransaction(std::unique_lock<std::mutex> lock, Connection& db) : lock_(std::move(lock)), db_(db) {}
+  SqliteTransaction(WriterGroup& group, WriterGroup::Member member, Connection& db)
+      : group_(group), member_(std::move(member)), db_(db) {}
   ~SqliteTransaction() override {
-    if (!done_) (void)db_.exec("ROLLBACK");
+    if (done_) return;
+    held_.reset();
+    group_.rollback(member_);
   }
 
   Result<std::optional<Record>> read(const std::string& type, const std::string& id) override {
@@ -68,11 +72,7 @@ class SqliteTransaction final : public Transaction {
     GW_TRY(settle());
     done_ = true;
     held_.reset();  // statements back to the connection's cache, none left active
-    if (auto st = db_.exec("COMMIT"); !st) {
-      (void)db_.exec("ROLLBACK");
-      return st;
-    }
-    return {};
+    return group_.commit(member_);  // returns once durable, perhaps in one commit with other writes
   }
 
  private:
@@ -87,11 +87,12 @@ class SqliteTransaction final : public Transaction {
   }
   void abandon() {
     held_.reset();
-    (void)db_.exec("ROLLBACK");
+    group_.abandon(member_);
     done_ = true;
   }
 
-  std::unique_lock<std::mutex> lock_;  // the writer connection, held until destruction
+  WriterGroup& group_;
+  WriterGroup::Member member_;  // the writer connection, held until commit or destruction
   Connection& db_;
   std::unique_ptr<WriteStatements> held_;  // put_document's statements, kept for the transaction
   bool done_ = false;
@@ -100,7 +101,10 @@ class SqliteTransaction final : public Transaction {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::string path, std::unique_ptr<Connection> writer, std::unique_ptr<WalCheckpointer> checkpointer)
-      : path_(std::move(path)), writer_(std::move(writer)), checkpointer_(std::move(checkpointer)) {
+      : path_(std::move(path)),
+        writer_(std::move(writer)),
+        group_(*writer_),
+        checkpointer_(std::move(checkpointer)) {
     checkpointer_->watch(*writer_);
   }
   // The checkpointer (the last member) stops first; then the readers close,
@@ -120,11 +124,8 @@ class SqliteStore final : public Store {
   Result<SearchPage> search(const search::Query& q) override {
     return with_reader([&](Connection& db) { return sqlite::search(db, q); });
   }
-  Result<std::unique_ptr<Transaction>> begin() override {
-    std::unique_lock<std::mutex> lock(writer_mu_);
-    if (auto st = writer_->exec("BEGIN IMMEDIATE"); !st) return std::move(st).error();
-    return std::unique_ptr<Transaction>(new SqliteTransaction(std::move(lock), *writer_));
-  }
+  Result<std::unique_ptr<Transaction>> begin() override { return join(false); }
+  Result<std::unique_ptr<Transaction>> begin_bulk() override { return join(true); }
   Result<std::vector<QuarantineEntry>> list_quarantine(const std::string& import_id, int limit,
                                                        int64_t after_id) override {
     return with_reader([&](Connection& db) { return sqlite::list_quarantine(db, import_id, limit, after_id); });
@@ -147,6 +148,12 @@ class SqliteStore final : public Store {
   // SELECT is already its own read transaction in SQLite; several statements
   // (a search's page, total and includes) share an explicit one.
   enum class Snapshot { statement, call };
+
+  Result<std::unique_ptr<Transaction>> join(bool bulk) {
+    auto member = group_.join(bulk);
+    if (!member) return std::move(member).error();
+    return std::unique_ptr<Transaction>(new SqliteTransaction(group_, std::move(member).value(), *writer_));
+  }
 
   // Runs f on a pooled read connection.
   template <class F>
@@ -176,8 +183,8 @@ class SqliteStore final : public Store {
   }
 
   std::string path_;
-  std::mutex writer_mu_;
   std::unique_ptr<Connection> writer_;
+  WriterGroup group_;  // owns the writer's turns and commits
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::unique_ptr<WalCheckpointer> checkpointer_;  // last: destroyed first
