@@ -1,13 +1,10 @@
 // The SQLite writer's checkpoints run on the checkpointer's thread: commits
 // leave their frames in the log, and the thread copies them into the
 // database once the log passes its threshold.
-#include <gtest/gtest.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <string>
 
-#include "store/sqlite/db.hpp"
+#include "sqlite_file_fixture.hpp"
 #include "store/sqlite/wal_checkpointer.hpp"
 
 using namespace fhirgw::store::sqlite;
@@ -15,23 +12,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-class WalCheckpointerTest : public ::testing::Test {
+class WalCheckpointerTest : public fhirgw::testing::SqliteFileTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("fhirgw-ckpt-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "store.db").string();
-    auto w = Connection::open(path_, false);
-    ASSERT_TRUE(w.ok()) << w.error().message();
-    writer_ = std::move(*w);
-    ASSERT_TRUE(writer_->exec("CREATE TABLE t (x TEXT NOT NULL)").ok());
-  }
-  void TearDown() override {
-    writer_.reset();
-    fs::remove_all(dir_);
-  }
   // Commits `n` transactions of 40 KB each (three 16 KiB pages).
   void write(int n) {
     for (int i = 0; i < n; ++i) {
@@ -39,10 +21,6 @@ class WalCheckpointerTest : public ::testing::Test {
     }
   }
   uintmax_t database_bytes() const { return fs::file_size(path_); }
-
-  fs::path dir_;
-  std::string path_;
-  std::unique_ptr<Connection> writer_;
 };
 
 }  // namespace

@@ -4,38 +4,26 @@
 // back fails every member in it.
 #include "store/sqlite/writer_group.hpp"
 
-#include <gtest/gtest.h>
-#include <unistd.h>
-
-#include <filesystem>
 #include <future>
 #include <string>
 #include <thread>
 
+#include "sqlite_file_fixture.hpp"
+
 using namespace fhirgw;
 using namespace fhirgw::store::sqlite;
-namespace fs = std::filesystem;
 
 namespace {
 
-class WriterGroupTest : public ::testing::Test {
+class WriterGroupTest : public fhirgw::testing::SqliteFileTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("fhirgw-group-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    path_ = (dir_ / "store.db").string();
-    auto w = Connection::open(path_, false);
-    ASSERT_TRUE(w.ok()) << w.error().message();
-    writer_ = std::move(*w);
-    ASSERT_TRUE(writer_->exec("CREATE TABLE t (x TEXT NOT NULL)").ok());
+    SqliteFileTest::SetUp();
     group_ = std::make_unique<WriterGroup>(*writer_);
   }
   void TearDown() override {
     group_.reset();
-    writer_.reset();
-    fs::remove_all(dir_);
+    SqliteFileTest::TearDown();
   }
   void insert(const std::string& x) { ASSERT_TRUE(writer_->exec("INSERT INTO t VALUES ('" + x + "')").ok()); }
   // What a reader (another connection) sees: only committed rows.
@@ -60,9 +48,6 @@ class WriterGroupTest : public ::testing::Test {
     return f;
   }
 
-  fs::path dir_;
-  std::string path_;
-  std::unique_ptr<Connection> writer_;
   std::unique_ptr<WriterGroup> group_;
 };
 
