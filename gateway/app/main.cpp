@@ -2,13 +2,10 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
-#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
-#include <thread>
 #include <iostream>
 
 #include "app/batching_log_sink.hpp"
@@ -46,12 +43,6 @@ void setup_logging() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // glibc gives each thread that allocates its own arena, up to eight per
-  // core, and an arena keeps its high-water mark: with 16 store workers each
-  // taking a turn at a 500-entry bundle, the heap held 380 MB after the REST
-  // benchmark's seeding instead of 137 MB with one arena per core. Threads
-  // that mostly wait need no arena of their own.
-  mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
   setup_logging();
   CLI::App cli{"fhir-gateway: a FHIR R4 gateway that shares GP practice care data with community, hospital "
                "and voluntary-sector partners under information-governance rules."};
