@@ -1,5 +1,6 @@
 #include "rest/handler.hpp"
 
+#include <malloc.h>
 #include <chrono>
 #include <optional>
 
@@ -12,6 +13,9 @@
 namespace fhirgw::rest {
 
 namespace {
+
+// Request bodies from this size up are followed by a malloc_trim (see handle).
+constexpr size_t kTrimAfterBodyBytes = 256 * 1024;
 
 bool accepts_json(const std::string& accept) {
   if (accept.empty()) return true;
@@ -106,6 +110,15 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
   auto shared_req = std::make_shared<http::Request>(std::move(req));
   auto shared_respond = std::make_shared<std::function<void(http::Response)>>(std::move(respond));
   auto job = [this, shared_req, shared_respond, endpoint] {
+    // A large body (a bundle of hundreds of entries) leaves its parse trees
+    // freed in this thread's malloc arena, and each of the workers would keep
+    // such a high-water mark: the memory goes back once the job is done.
+    struct TrimAfterLargeBody {
+      bool large;
+      ~TrimAfterLargeBody() {
+        if (large) malloc_trim(0);
+      }
+    } trim{shared_req->body.size() >= kTrimAfterBodyBytes};
     // Until this request has submitted its audit entry, a pending group
     // commit waits for it (released when the job returns).
     auto audit_expected = service_.access().audit_expected();
