@@ -124,6 +124,13 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
                          [pool] { return static_cast<double>(pool->queue_depth()); });
   rt->metrics_.add_gauge("fhirgw_store_workers_busy", "Store workers busy.",
                          [pool] { return static_cast<double>(pool->busy()); });
+  if (rt->store_->commit_stats()) {
+    store::Store* st = rt->store_.get();
+    rt->metrics_.add_gauge("fhirgw_store_commits", "Store write commits (one fsync each) since start.",
+                           [st] { return static_cast<double>(st->commit_stats()->commits); });
+    rt->metrics_.add_gauge("fhirgw_store_committed_writes", "Write transactions in those commits.",
+                           [st] { return static_cast<double>(st->commit_stats()->transactions); });
+  }
   if (audit::AuditTrail* trail = rt->trail_.get()) {
     rt->metrics_.add_gauge("fhirgw_audit_commits", "Audit trail commits (one fsync each) since start.",
                            [trail] { return static_cast<double>(trail->commits()); });

@@ -139,6 +139,13 @@ class Store {
   // A transaction that writes much and long (an import): it shares nothing,
   // so no other write waits for it to finish.
   virtual Result<std::unique_ptr<Transaction>> begin_bulk() { return begin(); }
+  // Commits so far and the write transactions they carried: their ratio is
+  // how many writes share an fsync. Only a backend that groups commits
+  // itself reports them (PostgreSQL groups its fsyncs inside the server).
+  struct CommitStats {
+    int64_t commits = 0, transactions = 0;
+  };
+  virtual std::optional<CommitStats> commit_stats() const { return std::nullopt; }
   virtual Result<std::vector<QuarantineEntry>> list_quarantine(const std::string& import_id,
                                                                int limit, int64_t after_id) = 0;
   // Outbox entries (partner writes to send back) for a controller since a time.

@@ -84,6 +84,18 @@ TEST_F(RestApi, HealthReadinessMetricsAndRequestIds) {
   EXPECT_NE(m.body.find("fhirgw_request_duration_seconds_bucket"), std::string::npos);
   EXPECT_NE(m.body.find("fhirgw_store_queue_depth"), std::string::npos);
   EXPECT_NE(m.body.find("fhirgw_open_connections"), std::string::npos);
+  // Writes and the commits that carried them (several may share one).
+  auto gauge = [](const std::string& text, const std::string& name) {
+    auto at = text.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(text.substr(at + name.size() + 2));
+  };
+  const double writes_before = gauge(m.body, "fhirgw_store_committed_writes");
+  ASSERT_GE(writes_before, 0) << m.body;
+  create("Patient", R"({"resourceType":"Patient","name":[{"family":"Gauge"}]})");
+  m = client.get("/metrics");
+  EXPECT_EQ(gauge(m.body, "fhirgw_store_committed_writes"), writes_before + 1);
+  EXPECT_GE(gauge(m.body, "fhirgw_store_commits"), 1);
+  EXPECT_LE(gauge(m.body, "fhirgw_store_commits"), gauge(m.body, "fhirgw_store_committed_writes"));
   auto echoed = client.get("/metadata", {"X-Request-Id: trace-123"});
   EXPECT_EQ(echoed.header("x-request-id"), "trace-123");
 }

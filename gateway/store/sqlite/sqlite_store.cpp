@@ -126,6 +126,9 @@ class SqliteStore final : public Store {
   }
   Result<std::unique_ptr<Transaction>> begin() override { return join(false); }
   Result<std::unique_ptr<Transaction>> begin_bulk() override { return join(true); }
+  std::optional<CommitStats> commit_stats() const override {
+    return CommitStats{group_.commits(), group_.committed_members()};
+  }
   Result<std::vector<QuarantineEntry>> list_quarantine(const std::string& import_id, int limit,
                                                        int64_t after_id) override {
     return with_reader([&](Connection& db) { return sqlite::list_quarantine(db, import_id, limit, after_id); });
