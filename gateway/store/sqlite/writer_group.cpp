@@ -47,8 +47,7 @@ Status WriterGroup::commit(Member& m) {
     return lost();
   }
   if (auto st = db_.run_cached("RELEASE member"); !st) {
-    (void)db_.run_cached("ROLLBACK TO member");
-    (void)db_.run_cached("RELEASE member");
+    undo_member_locked();
     finish_locked();
     m.lock_.unlock();
     return st;
@@ -79,8 +78,7 @@ void WriterGroup::rollback(Member& m) {
     return;
   }
   if (transaction_open()) {
-    (void)db_.run_cached("ROLLBACK TO member");
-    (void)db_.run_cached("RELEASE member");
+    undo_member_locked();
   } else if (open_) {
     fail_group_locked(lost());
   }
@@ -131,6 +129,11 @@ void WriterGroup::publish_locked(const Status& result) {
   }
   ++generation_;
   committed_.notify_all();
+}
+
+void WriterGroup::undo_member_locked() {
+  (void)db_.run_cached("ROLLBACK TO member");
+  (void)db_.run_cached("RELEASE member");
 }
 
 void WriterGroup::finish_locked() {

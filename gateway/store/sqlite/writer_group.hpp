@@ -37,7 +37,6 @@ class WriterGroup {
   class Member {
    public:
     Member(Member&&) = default;
-    bool bulk() const { return bulk_; }
 
    private:
     friend class WriterGroup;
@@ -67,13 +66,13 @@ class WriterGroup {
   void fail_group_locked(const Error& e);
   void publish_locked(const Status& result);  // the open group's outcome, to its waiting members
   void finish_locked();
+  void undo_member_locked();  // rolls back and closes the holder's savepoint
   bool transaction_open() const;
 
   Connection& db_;
   std::mutex mu_;  // the writer connection, held by one member at a time
   std::atomic<int> waiting_{0};  // threads in join() blocked on mu_
   bool open_ = false;            // the group's transaction is open
-  bool bulk_open_ = false;       // ... and belongs to a bulk member alone
   int members_ = 0;              // members whose work is folded in, not yet committed
   int64_t generation_ = 0;       // the open group
   // Members that handed over wait here for their group's outcome.
