@@ -222,12 +222,15 @@ http::Response FhirHandler::dispatch(const http::Request& req, std::optional<Aud
   audit.query = rt.query;
   audit.remote = req.remote;
 
-  RequestContext ctx{who, req, audit, PreferReturn::representation, false, {}, {}, {}};
   const auto& prefer = req.header("prefer");
-  ctx.prefer = prefer_return(prefer);
-  ctx.strict = prefer.find("handling=strict") != std::string::npos;
-  ctx.if_match = req.header("if-match");
-  ctx.if_none_exist = req.header("if-none-exist");
+  RequestContext ctx{who,
+                     req,
+                     audit,
+                     prefer_return(prefer),
+                     prefer.find("handling=strict") != std::string::npos,
+                     req.header("if-match"),
+                     req.header("if-none-exist"),
+                     {}};
 
   http::Response resp;
   if (rt.kind == RouteKind::operation) {
