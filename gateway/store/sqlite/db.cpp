@@ -47,26 +47,19 @@ Statement& Statement::bind(int index, std::string_view v) {
   return *this;
 }
 
-Statement& Statement::bind_value(int index, const Bind& v) {
+Statement& Statement::bind_value(int index, const Bind& v, Text text) {
   if (std::holds_alternative<int64_t>(v)) return bind(index, std::get<int64_t>(v));
-  if (std::holds_alternative<std::string>(v)) return bind(index, std::string_view(std::get<std::string>(v)));
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    sqlite3_bind_text(stmt_, index, s->data(), static_cast<int>(s->size()),
+                      text == Text::borrowed ? SQLITE_STATIC : SQLITE_TRANSIENT);
+    return *this;
+  }
   sqlite3_bind_null(stmt_, index);
   return *this;
 }
 
-Statement& Statement::bind_all_borrowed(const std::vector<Bind>& binds) {
-  for (size_t i = 0; i < binds.size(); ++i) {
-    const int index = static_cast<int>(i) + 1;
-    if (const auto* text = std::get_if<std::string>(&binds[i]))
-      sqlite3_bind_text(stmt_, index, text->data(), static_cast<int>(text->size()), SQLITE_STATIC);
-    else
-      bind_value(index, binds[i]);
-  }
-  return *this;
-}
-
-Statement& Statement::bind_all(const std::vector<Bind>& binds, int first) {
-  for (size_t i = 0; i < binds.size(); ++i) bind_value(first + static_cast<int>(i), binds[i]);
+Statement& Statement::bind_all(const std::vector<Bind>& binds, Text text) {
+  for (size_t i = 0; i < binds.size(); ++i) bind_value(static_cast<int>(i) + 1, binds[i], text);
   return *this;
 }
 

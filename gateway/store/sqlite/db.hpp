@@ -33,11 +33,12 @@ class Statement {
   Statement& bind(int index, std::string_view v);
   Statement& bind(int index, const std::string& v) { return bind(index, std::string_view(v)); }
   Statement& bind(int index, const char* v) { return bind(index, std::string_view(v)); }
-  Statement& bind_value(int index, const Bind& v);
-  Statement& bind_all(const std::vector<Bind>& binds, int first = 1);
-  // As bind_all, without copying text: `binds` must outlive this statement
-  // (a search's compiled SQL does, and its narrowing lists are long).
-  Statement& bind_all_borrowed(const std::vector<Bind>& binds);
+  // Bound text is copied by SQLite, or borrowed: the values must then outlive
+  // the statement's use (a search's compiled SQL does, and its narrowing
+  // lists are long).
+  enum class Text { copied, borrowed };
+  Statement& bind_value(int index, const Bind& v, Text text = Text::copied);
+  Statement& bind_all(const std::vector<Bind>& binds, Text text = Text::copied);  // from index 1
 
   // true: a row is available; false: done. Errors carry SQLite's message.
   Result<bool> step();

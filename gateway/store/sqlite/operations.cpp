@@ -38,7 +38,7 @@ struct Exec {
   template <class F>
   Status each_row(const Sql& sql, F&& f) {
     GW_TRY_ASSIGN(stmt, db.prepare(sql.text));
-    stmt.bind_all_borrowed(sql.binds);  // `sql` outlives `stmt`, whose bindings are cleared when it returns
+    stmt.bind_all(sql.binds, Statement::Text::borrowed);  // `sql` outlives `stmt`, whose bindings are cleared when it returns
     while (true) {
       GW_TRY_ASSIGN(more, stmt.step());
       if (!more || !f(StatementRow(stmt))) return {};
