@@ -51,6 +51,13 @@ json::Value coding(json::Allocator& a, const char* system, const std::string& co
   return c;
 }
 
+// The resources an entry names: those returned, then those written.
+std::vector<std::string> entities_of(const AuditRecord& r) {
+  std::vector<std::string> out = r.returned;
+  out.insert(out.end(), r.written.begin(), r.written.end());
+  return out;
+}
+
 // The AuditEvent of one entry (format 2), with id = seq.
 std::string event_json(const AuditRecord& r, int64_t recorded_ms, int64_t seq) {
   json::Document d(rapidjson::kObjectType);
@@ -108,9 +115,7 @@ std::string event_json(const AuditRecord& r, int64_t recorded_ms, int64_t seq) {
   source.AddMember("observer", observer, a);
   d.AddMember("source", source, a);
   json::Value entity(rapidjson::kArrayType);
-  std::vector<std::string> entities = r.returned;
-  entities.insert(entities.end(), r.written.begin(), r.written.end());
-  for (const auto& ref : entities) {
+  for (const auto& ref : entities_of(r)) {
     json::Value e(rapidjson::kObjectType);
     json::Value what(rapidjson::kObjectType);
     json::set_string(what, "reference", ref, a);
@@ -142,11 +147,16 @@ std::string event_json(const AuditRecord& r, int64_t recorded_ms, int64_t seq) {
   return json::to_string(d);
 }
 
-void write_strings(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::vector<std::string>& items) {
+using EntryWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+
+void write_string(EntryWriter& w, const std::string& s) { w.String(s.data(), static_cast<rapidjson::SizeType>(s.size())); }
+
+void write_strings(EntryWriter& w, const std::vector<std::string>& items) {
   w.StartArray();
-  for (const auto& i : items) w.String(i.data(), static_cast<rapidjson::SizeType>(i.size()));
+  for (const auto& i : items) write_string(w, i);
   w.EndArray();
 }
+
 
 // Reads a format-2 entry back into the facts it was written from.
 Result<AuditRecord> record_of(const std::string& entry, int64_t& recorded_ms) {
@@ -199,15 +209,13 @@ store::AuditRow to_row(const AuditRecord& r, int64_t recorded_ms, int64_t seq) {
   row.status = r.status;
   row.outcome = outcome_code(r.status);
   row.patients = join(r.patients);
-  std::vector<std::string> entities = r.returned;
-  entities.insert(entities.end(), r.written.begin(), r.written.end());
-  row.entities = join(entities);
+  row.entities = join(entities_of(r));
   row.agreements = join(r.agreements);
   row.policy_version = r.policy_version;
 
   rapidjson::StringBuffer sb;
-  rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-  auto str = [&](const std::string& t) { w.String(t.data(), static_cast<rapidjson::SizeType>(t.size())); };
+  EntryWriter w(sb);
+  auto str = [&](const std::string& t) { write_string(w, t); };
   w.StartArray();
   w.Int(kEntryFormat);
   w.Int64(recorded_ms);
