@@ -12,10 +12,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "core/result.hpp"
+#include "core/string_map.hpp"
 #include "csv/encoding.hpp"
 
 namespace fhirgw::adapters::csv {
@@ -84,12 +84,7 @@ class Reader {
   size_t fields_done_ = 0;  // fields of the current record read so far
   std::string decoded_;     // scratch for decoding a field
   std::vector<std::string> columns_;
-  // Looked up by string_view for every field a mapper reads: no key copies.
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, size_t, NameHash, std::equal_to<>> index_;
+  StringMap<size_t> index_;  // looked up by view for every field a mapper reads
 };
 
 }  // namespace fhirgw::adapters::csv

@@ -243,35 +243,32 @@ ConsentFinding evaluate_consent(const Policy& policy, const ConsentIndex& index,
                                 const Organisation& partner, std::string_view purpose, int64_t now_ms,
                                 bool with_notes) {
   ConsentFinding f;
-  struct Notes {  // collects sentences only when asked to
-    std::vector<std::string>& out;
-    bool on;
-    void push_back(std::string s) {
-      if (on) out.push_back(std::move(s));
-    }
-  } notes{f.notes, with_notes};
+  // Sentences are built only when asked for.
+  auto note = [&](auto&& sentence) {
+    if (with_notes) f.notes.push_back(sentence());
+  };
   const auto* records = index.for_patient(patient_id);
   if (!records) {
-    notes.push_back("the patient has no consent records");
+    note([] { return std::string("the patient has no consent records"); });
     return f;
   }
   for (const auto& r : *records) {
-    const std::string name = "Consent/" + r.id;
+    auto name = [&] { return std::string("Consent/" + r.id); };  // built only when a sentence is
     if (r.status != "active") {
-      notes.push_back(name + " is " + (r.status.empty() ? "without status" : r.status) + ": ignored");
+      note([&] { return name() + " is " + (r.status.empty() ? "without status" : r.status) + ": ignored"; });
       continue;
     }
     if (!r.about_sharing) {
-      notes.push_back(name + " is not about sharing (scope is not patient-privacy): ignored");
+      note([&] { return name() + " is not about sharing (scope is not patient-privacy): ignored"; });
       continue;
     }
     auto eff = effective_provision(policy, r);
     if (!eff) {
-      notes.push_back(name + " has no provision type and no consent code the policy lists: ignored");
+      note([&] { return name() + " has no provision type and no consent code the policy lists: ignored"; });
       continue;
     }
     if (now_ms < r.start_ms || now_ms >= r.end_ms) {
-      notes.push_back(name + " (" + to_string(eff->provision) + ") is outside its period: ignored");
+      note([&] { return name() + " (" + to_string(eff->provision) + ") is outside its period: ignored"; });
       continue;
     }
     const bool is_deny = eff->provision == Provision::deny;
@@ -285,40 +282,40 @@ ConsentFinding evaluate_consent(const Policy& policy, const ConsentIndex& index,
                                         : std::find(r.purposes.begin(), r.purposes.end(), purpose) != r.purposes.end();
       }
       if (!purpose_ok) {
-        notes.push_back(name + " (" + to_string(eff->provision) + ") does not cover purpose " + std::string(purpose));
+        note([&] { return name() + " (" + to_string(eff->provision) + ") does not cover purpose " + std::string(purpose); });
         continue;
       }
       bool actor_ok = eff->actors.empty();
       for (const auto& a : eff->actors) actor_ok = actor_ok || actor_matches(a, partner, eff->provision);
       if (!actor_ok) {
-        notes.push_back(name + " (" + to_string(eff->provision) + ", " + eff->basis + ") is for " +
-                          describe(eff->actors) + ", not " + partner.code);
+        note([&] { return name() + " (" + to_string(eff->provision) + ", " + eff->basis + ") is for " +
+                          describe(eff->actors) + ", not " + partner.code; });
         continue;
       }
     }
     if (is_deny) {
       f.dissent = true;
       f.dissents.push_back(r.id);
-      notes.push_back(name + " is a dissent (" + eff->basis + ") recorded by " +
+      note([&] { return name() + " is a dissent (" + eff->basis + ") recorded by " +
                         (r.source_org.empty() ? "an unknown organisation" : r.source_org) +
                         (eff->general ? " for sharing with anyone" : " for " + describe(eff->actors)) +
-                        ": it applies and no permit can override it");
+                        ": it applies and no permit can override it"; });
       continue;
     }
     if (r.has_nested) {
-      notes.push_back(name + " is a permit with nested provisions, which the gateway does not interpret: not counted");
+      note([&] { return name() + " is a permit with nested provisions, which the gateway does not interpret: not counted"; });
       continue;
     }
     if (r.source_org.empty() || (r.source_org != patient_controller && r.source_org != partner.code)) {
-      notes.push_back(name + " is a permit recorded by " +
+      note([&] { return name() + " is a permit recorded by " +
                         (r.source_org.empty() ? "an unknown organisation" : r.source_org) +
-                        ", neither the patient's practice nor " + partner.code + ": not counted");
+                        ", neither the patient's practice nor " + partner.code + ": not counted"; });
       continue;
     }
     f.permit = true;
     f.permits.push_back(r.id);
-    notes.push_back(name + " is a permit (" + eff->basis + ") recorded by " + r.source_org + " for " +
-                      describe(eff->actors));
+    note([&] { return name() + " is a permit (" + eff->basis + ") recorded by " + r.source_org + " for " +
+                      describe(eff->actors); });
   }
   return f;
 }

@@ -40,13 +40,13 @@
 //   provision.type says permit; a policy change re-classifies at once.
 #include <cstdint>
 #include <limits>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "core/json.hpp"
+#include "core/string_map.hpp"
 #include "core/result.hpp"
 #include "policy/policy.hpp"
 
@@ -103,8 +103,8 @@ class ConsentIndex {
   size_t size() const { return patient_of_.size(); }
 
  private:
-  std::map<std::string, std::vector<ConsentRecord>, std::less<>> by_patient_;
-  std::map<std::string, std::string, std::less<>> patient_of_;  // consent id -> patient id
+  StringMap<std::vector<ConsentRecord>> by_patient_;
+  StringMap<std::string> patient_of_;  // consent id -> patient id
 };
 
 // Parses each Consent and indexes it; unparseable resources are reported

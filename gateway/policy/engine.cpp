@@ -104,13 +104,13 @@ std::vector<const Agreement*> agreements_for(const Policy& p, const CallerContex
   std::vector<const Agreement*> out;
   for (const auto& a : p.agreements) {
     if (!a.covers_partner(*cx.org)) continue;
-    const std::string name = "agreement '" + a.id + "'";
+    auto name = [&] { return std::string("agreement '" + a.id + "'"); };  // built only when a sentence is
     if (!a.covers_purpose(cx.purpose)) {
-      if (d) note(*d, "agreement", [&] { return std::string(name + " does not cover purpose " + cx.purpose); });
+      if (d) note(*d, "agreement", [&] { return std::string(name() + " does not cover purpose " + cx.purpose); });
     } else if (!a.covers_controller(controller)) {
-      if (d) note(*d, "agreement", [&] { return std::string(name + " does not cover controller " + (controller.empty() ? "(none)" : controller)); });
+      if (d) note(*d, "agreement", [&] { return std::string(name() + " does not cover controller " + (controller.empty() ? "(none)" : controller)); });
     } else if (!a.in_force(now_ms)) {
-      if (d) note(*d, "agreement", [&] { return std::string(name + " is not in force (valid " + a.valid_from + " to " + a.valid_to + ")"); });
+      if (d) note(*d, "agreement", [&] { return std::string(name() + " is not in force (valid " + a.valid_from + " to " + a.valid_to + ")"); });
     } else {
       out.push_back(&a);
     }
@@ -123,44 +123,50 @@ bool patient_allowed(const Policy& p, const ConsentIndex& ci, const Agreement& a
                      const PatientFacts& patient, int64_t now_ms, Decision* d) {
   Decision scratch;
   Decision& out = d ? *d : scratch;
-  const std::string name = "agreement '" + a.id + "': ";
+  auto name = [&] { return std::string("agreement '" + a.id + "': "); };  // built only when a sentence is
   ConsentFinding f = evaluate_consent(p, ci, patient.id, patient.controller, *cx.org, cx.purpose, now_ms, d && d->trace);
   if (d)
-    for (const auto& n : f.notes) note(*d, "consent", [&] { return std::string(name + n); });
+    for (const auto& n : f.notes) note(*d, "consent", [&] { return std::string(name() + n); });
   if (f.dissent) {
     out.consents.insert(out.consents.end(), f.dissents.begin(), f.dissents.end());
-    return fail(out, "consent", name + "patient " + patient.id + " has dissented from this sharing");
+    return fail(out, "consent", name() + "patient " + patient.id + " has dissented from this sharing");
   }
   if (a.consent_mode == ConsentMode::explicit_consent) {
     if (!f.permit)
-      return fail(out, "consent", name + "explicit consent is required and patient " + patient.id +
+      return fail(out, "consent", name() + "explicit consent is required and patient " + patient.id +
                                       " holds no permit for " + cx.org->code + " and " + cx.purpose);
     if (d) {
       d->consents = f.permits;
-      pass(*d, "consent", [&] { return std::string(name + "explicit consent held (" + f.permits.front() + ")"); });
+      pass(*d, "consent", [&] { return std::string(name() + "explicit consent held (" + f.permits.front() + ")"); });
     }
   } else if (d) {
-    pass(*d, "consent", [&] { return std::string(name + "implied consent, no dissent"); });
+    pass(*d, "consent", [&] { return std::string(name() + "implied consent, no dissent"); });
   }
   if (a.require_verified_nhs_number) {
     if (!patient.nhs_number_verified)
-      return fail(out, "nhs-number", name + "patient " + patient.id + "'s NHS number is not verified");
-    if (d) pass(*d, "nhs-number", [&] { return std::string(name + "NHS number verified"); });
+      return fail(out, "nhs-number", name() + "patient " + patient.id + "'s NHS number is not verified");
+    if (d) pass(*d, "nhs-number", [&] { return std::string(name() + "NHS number verified"); });
   } else if (d) {
-    note(*d, "nhs-number", [&] { return std::string(name + "this agreement does not require a verified NHS number"); });
+    note(*d, "nhs-number", [&] { return std::string(name() + "this agreement does not require a verified NHS number"); });
   }
   if (!a.cohort.empty()) {
-    std::string why;
-    if (!in_cohort(a.cohort, patient, now_ms, d ? &why : nullptr))
-      return fail(out, "cohort", name + "patient " + patient.id + " is not in the cohort: " + why);
-    if (d) pass(*d, "cohort", [&] { return std::string(name + "patient is in the cohort: " + why); });
+    // The sentence saying why is worked out again only when it is wanted.
+    auto why = [&] {
+      std::string w;
+      in_cohort(a.cohort, patient, now_ms, &w);
+      return w;
+    };
+    if (!in_cohort(a.cohort, patient, now_ms, nullptr))
+      return fail(out, "cohort", name() + "patient " + patient.id + " is not in the cohort: " + why());
+    if (d) pass(*d, "cohort", [&] { return std::string(name() + "patient is in the cohort: " + why()); });
   }
   return true;
 }
 
-bool patient_known(const std::string& pid, const PatientFacts* patient, const std::string& name, Decision& d) {
-  if (pid.empty()) return fail(d, "patient", name + "the resource names no patient, so consent cannot be checked");
-  if (!patient || patient->id != pid) return fail(d, "patient", name + "patient " + pid + " is unknown");
+template <class Name>
+bool patient_known(const std::string& pid, const PatientFacts* patient, const Name& name, Decision& d) {
+  if (pid.empty()) return fail(d, "patient", name() + "the resource names no patient, so consent cannot be checked");
+  if (!patient || patient->id != pid) return fail(d, "patient", name() + "patient " + pid + " is unknown");
   return true;
 }
 
@@ -197,18 +203,18 @@ Decision decide(const Policy& p, const ConsentIndex& ci, const Request& req, con
                                     " for " + cx.purpose),
            d;
   for (const Agreement* a : candidates) {
-    const std::string name = "agreement '" + a->id + "': ";
-    pass(d, "agreement", [&] { return std::string(name + "covers " + cx.org->code + ", controller " + r.controller + " and purpose " + cx.purpose); });
+    auto name = [&] { return std::string("agreement '" + a->id + "': "); };  // built only when a sentence is
+    pass(d, "agreement", [&] { return std::string(name() + "covers " + cx.org->code + ", controller " + r.controller + " and purpose " + cx.purpose); });
     const ResourceRule* rule = a->rule_for(r.type);
     if (!rule || !rule->allows(*action)) {
-      fail(d, "resource-type", name + "does not allow " + to_string(*action) + " on " + r.type);
+      fail(d, "resource-type", name() + "does not allow " + to_string(*action) + " on " + r.type);
       continue;
     }
-    pass(d, "resource-type", [&] { return std::string(name + "allows " + to_string(*action) + " on " + r.type); });
+    pass(d, "resource-type", [&] { return std::string(name() + "allows " + to_string(*action) + " on " + r.type); });
     if (!patient_known(r.patient_id, patient, name, d)) continue;
     if (!patient_allowed(p, ci, *a, cx, *patient, req.now_ms, &d)) continue;
     if (r.confidential) {
-      fail(d, "confidential", name + type_and_id(r) + " is marked confidential and never leaves the gateway for a partner");
+      fail(d, "confidential", name() + type_and_id(r) + " is marked confidential and never leaves the gateway for a partner");
       continue;
     }
     std::vector<std::string> matched;
@@ -220,10 +226,10 @@ Decision decide(const Policy& p, const ConsentIndex& ci, const Request& req, con
     }
     if (!matched.empty()) {
       d.exclusions = matched;
-      fail(d, "exclusion", name + type_and_id(r) + " carries an excluded code (" + matched.front() + ")");
+      fail(d, "exclusion", name() + type_and_id(r) + " carries an excluded code (" + matched.front() + ")");
       continue;
     }
-    pass(d, "exclusion", [&] { return std::string(name + "no confidentiality label and no excluded code"); });
+    pass(d, "exclusion", [&] { return std::string(name() + "no confidentiality label and no excluded code"); });
     d.permit = true;
     d.rule = "permit";
     d.agreement = a->id;
@@ -234,7 +240,7 @@ Decision decide(const Policy& p, const ConsentIndex& ci, const Request& req, con
       note(d, "hidden-fields", [&] {
         std::string hidden;
         for (const auto& h : rule->hidden_fields) hidden += (hidden.empty() ? "" : ", ") + h;
-        return name + "hides " + hidden;
+        return name() + "hides " + hidden;
       });
     pass(d, "permit", [&] { return std::string("permitted under agreement '" + a->id + "'"); });
     return d;
@@ -291,20 +297,20 @@ Decision decide_write(const Policy& p, const ConsentIndex& ci, const Request& re
                                     subject->controller + " for " + cx.purpose),
            d;
   for (const Agreement* a : candidates) {
-    const std::string name = "agreement '" + a->id + "': ";
-    pass(d, "agreement", [&] { return std::string(name + "covers " + cx.org->code + ", controller " + subject->controller + " and purpose " + cx.purpose); });
+    auto name = [&] { return std::string("agreement '" + a->id + "': "); };  // built only when a sentence is
+    pass(d, "agreement", [&] { return std::string(name() + "covers " + cx.org->code + ", controller " + subject->controller + " and purpose " + cx.purpose); });
     const ResourceRule* rule = a->rule_for(incoming.type);
     if (!rule || !rule->allows(*action)) {
-      fail(d, "resource-type", name + "does not allow " + to_string(*action) + " on " + incoming.type);
+      fail(d, "resource-type", name() + "does not allow " + to_string(*action) + " on " + incoming.type);
       continue;
     }
-    pass(d, "resource-type", [&] { return std::string(name + "allows " + to_string(*action) + " on " + incoming.type); });
+    pass(d, "resource-type", [&] { return std::string(name() + "allows " + to_string(*action) + " on " + incoming.type); });
     if (!patient_allowed(p, ci, *a, cx, *subject, req.now_ms, &d)) continue;
     std::string present;
     for (const auto& h : rule->hidden_fields)
       if (has_field(body, h)) present += (present.empty() ? "" : ", ") + h;
     if (!present.empty()) {
-      fail(d, "hidden-field", name + "the body writes " + present + ", hidden from " + cx.org->code);
+      fail(d, "hidden-field", name() + "the body writes " + present + ", hidden from " + cx.org->code);
       continue;
     }
     d.permit = true;
@@ -335,6 +341,8 @@ search::Visibility narrow(const Policy& p, const ConsentIndex& ci, const Request
     std::vector<std::string> allowed, refused;
     for (const auto& [id, patient] : directory)
       (patient_allowed(p, ci, a, cx, patient, req.now_ms, nullptr) ? allowed : refused).push_back(id);
+    std::sort(allowed.begin(), allowed.end());  // the directory has no order; the narrowing does
+    std::sort(refused.begin(), refused.end());
     // One list each, shared by the agreement's grants.
     const bool restricted = allowed.size() <= refused.size() + 1;
     search::IdList patients;

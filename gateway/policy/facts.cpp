@@ -149,7 +149,7 @@ bool in_cohort(const Cohort& cohort, const PatientFacts& patient, int64_t now_ms
     if (why) *why = "no cohort condition";
     return true;
   }
-  std::string detail;
+  std::string detail;  // only when asked why
   bool any = false, all = true;
   for (const auto& c : cohort.conditions) {
     bool holds = false;
@@ -158,18 +158,19 @@ bool in_cohort(const Cohort& cohort, const PatientFacts& patient, int64_t now_ms
       case CohortCheck::has_active_flag: {
         for (const auto& code : patient.active_flag_codes)
           if (c.flag_codes.count(code)) holds = true;
-        sentence = holds ? "has an active flag in the listed codes" : "has no active flag with a listed code";
+        if (why) sentence = holds ? "has an active flag in the listed codes" : "has no active flag with a listed code";
         break;
       }
       case CohortCheck::min_age:
       case CohortCheck::max_age: {
         const int age = age_in_years(patient.birth_date, now_ms);
         const bool is_min = c.check == CohortCheck::min_age;
+        if (age >= 0) holds = is_min ? age >= c.years : age <= c.years;
+        if (!why) break;
         if (age < 0) {
           sentence = "age unknown (no full birth date), so age " + std::string(is_min ? ">= " : "<= ") +
                      std::to_string(c.years) + " cannot be shown";
         } else {
-          holds = is_min ? age >= c.years : age <= c.years;
           sentence = "age " + std::to_string(age) + (holds ? " satisfies " : " fails ") +
                      (is_min ? "minimum " : "maximum ") + std::to_string(c.years);
         }
@@ -178,7 +179,7 @@ bool in_cohort(const Cohort& cohort, const PatientFacts& patient, int64_t now_ms
     }
     any = any || holds;
     all = all && holds;
-    detail += (detail.empty() ? "" : "; ") + sentence;
+    if (why) detail += (detail.empty() ? "" : "; ") + sentence;
   }
   const bool result = cohort.any_of ? any : all;
   if (why) *why = std::string(cohort.any_of ? "any of" : "all of") + " [" + detail + "]";

@@ -3,11 +3,11 @@
 // engine stays a pure function: the store's governance columns plus codes
 // for a resource, and the patient-level facts the cohort language reads.
 #include <cstdint>
-#include <map>
 #include <string>
 #include <vector>
 
 #include "core/json.hpp"
+#include "core/string_map.hpp"
 #include "policy/policy.hpp"
 
 namespace fhirgw::policy {
@@ -30,8 +30,10 @@ struct PatientFacts {
   bool confidential = false;          // the Patient resource itself is marked R or V (never readable by partners)
 };
 
-// Facts of every patient, by id (the app keeps it in memory from the store).
-using PatientDirectory = std::map<std::string, PatientFacts, std::less<>>;
+// Facts of every patient, by id (the app keeps it in memory from the store);
+// hashed, since every decision looks its patient up. No order: callers that
+// list patients sort.
+using PatientDirectory = StringMap<PatientFacts>;
 
 ResourceFacts resource_facts(const json::Value& resource);
 // Patient facts from a Patient resource (flags are added with add_flag).
