@@ -250,7 +250,7 @@ std::shared_ptr<void> GatewayAccess::audit_expected() { return nullptr; }
 #else
 Status GatewayAccess::audit(const rest::AuditRecord& record) { return trail_.record(record); }
 void GatewayAccess::audit_async(rest::AuditRecord record, std::function<void(Status)> done) {
-  trail_.submit(std::move(record), std::move(done));
+  trail_.submit(record, std::move(done));
 }
 std::shared_ptr<void> GatewayAccess::audit_expected() { return trail_.expect(); }
 #endif

@@ -56,14 +56,15 @@ int64_t AuditTrail::entries() const {
   return next_seq_ - 1;
 }
 
-void AuditTrail::submit(AuditRecord record, std::function<void(Status)> done) {
+void AuditTrail::submit(const AuditRecord& record, std::function<void(Status)> done) {
   bool refused = false, wake = false;
+  store::AuditRow row = to_row(record, fhir_time::now_ms(), 0);
   {
     std::lock_guard lock(mu_);
     if (stopping_) {
       refused = true;
     } else {
-      queue_.push_back({std::move(record), fhir_time::now_ms(), std::move(done)});
+      queue_.push_back({std::move(row), std::move(done)});
       // Only the first entry (the flusher sleeps on an empty queue) and a full
       // batch need a wake-up; while holding, the flusher waits for expectations.
       wake = queue_.size() == 1 || queue_.size() == kFullBatch;
@@ -127,12 +128,12 @@ void AuditTrail::flush_loop() {
     }
     std::vector<store::AuditRow> rows;
     rows.reserve(batch.size());
-    for (const auto& p : batch) {
-      store::AuditRow row = to_row(p.record, p.recorded_ms, seq++);
+    for (auto& p : batch) {
+      store::AuditRow& row = rows.emplace_back(std::move(p.row));
+      row.seq = seq++;
       row.prev_hash = prev;
       row.hash = chain_hash(prev, row.entry);
       prev = row.hash;
-      rows.push_back(std::move(row));
     }
     Status result = log_.append(rows);
     if (result.ok()) {

@@ -29,7 +29,7 @@ class AuditTrail {
                                                   std::chrono::microseconds max_hold = std::chrono::milliseconds(1));
   ~AuditTrail();  // commits what is queued, then stops the flusher
   // Queues the entry; `done` runs (on the flusher thread) once it is durable, or failed.
-  void submit(AuditRecord record, std::function<void(Status)> done);
+  void submit(const AuditRecord& record, std::function<void(Status)> done);
   // A request that will submit an entry shortly holds the returned token until
   // it has: while any token is held, the flusher keeps its next commit open
   // (at most max_hold) so entries from requests already in progress
@@ -46,9 +46,11 @@ class AuditTrail {
   AuditTrail(store::AuditLog& log, std::chrono::microseconds max_hold) : log_(log), max_hold_(max_hold) {}
   void flush_loop();
   void expectation_met();
+  // An entry already written out as its row by the submitting thread, so the
+  // flusher (one thread, which every response waits on) only chains, stores
+  // and calls back.
   struct Pending {
-    AuditRecord record;
-    int64_t recorded_ms = 0;
+    store::AuditRow row;  // seq and hashes are the flusher's to set
     std::function<void(Status)> done;
   };
   store::AuditLog& log_;
