@@ -376,15 +376,16 @@ Result<Caller> TokenService::authenticate(std::string_view header,
   const std::int64_t now = clock_();
   const std::int64_t skew = config_.clock_skew.count();
   {
-    std::lock_guard lock(verified_mu_);
-    auto hit = verified_.find(std::string(token));
+    std::unique_lock lock(verified_mu_);
+    auto hit = verified_.find(token);
     if (hit != verified_.end()) {
-      if (now >= hit->second.exp + skew) {
+      if (now >= hit->second.token->exp + skew) {
         verified_.erase(hit);
         return unauthenticated("expired", "access token has expired");
       }
-      VerifiedToken t = hit->second;
-      return caller_from_verified(t, client_cert_fingerprint);
+      Verified v = hit->second;
+      lock.unlock();
+      return caller_from_verified(std::move(v), token, client_cert_fingerprint);
     }
   }
 
@@ -413,34 +414,45 @@ Result<Caller> TokenService::authenticate(std::string_view header,
   auto scope = json::get_string(claims, "scope");
   if (!client_id || !jti || !scope) return unauthenticated("security", "access token claims are incomplete");
 
-  VerifiedToken t{std::string(*client_id), std::string(*jti), std::string(*scope), {}, *exp};
+  auto t = std::make_shared<VerifiedToken>(
+      VerifiedToken{std::string(*client_id), std::string(*jti), std::string(*scope), {}, *exp});
   if (const json::Value* cnf = json::get(claims, "cnf")) {
     auto thumb = json::get_string(*cnf, "x5t#S256");
     if (!thumb) return unauthenticated("security", "unsupported token confirmation method");
-    t.cnf_thumbprint = std::string(*thumb);
+    t->cnf_thumbprint = std::string(*thumb);
   }
+  Verified v{std::move(t), nullptr, nullptr};
   {
     std::lock_guard lock(verified_mu_);
     if (verified_.size() >= kVerifiedCacheMax) verified_.clear();
-    verified_.emplace(std::string(token), t);
+    verified_.emplace(std::string(token), v);
   }
-  return caller_from_verified(t, client_cert_fingerprint);
+  return caller_from_verified(std::move(v), token, client_cert_fingerprint);
 }
 
 // What is checked on every request, cached or not: the certificate binding,
-// and that the client is still registered with these scopes.
-Result<Caller> TokenService::caller_from_verified(const VerifiedToken& t,
+// and that the client is still registered with these scopes (the caller
+// built under the registry in force is kept with the token).
+Result<Caller> TokenService::caller_from_verified(Verified v, std::string_view token,
                                                   std::string_view client_cert_fingerprint) const {
+  const VerifiedToken& t = *v.token;
   if (!t.cnf_thumbprint.empty()) {
     std::string presented = x5t_s256_from_fingerprint(client_cert_fingerprint);
     if (presented.empty() || presented != t.cnf_thumbprint)
       return unauthenticated("security", "access token is bound to a client certificate that was not presented");
   }
   auto registry = this->registry();
+  if (v.caller && v.registry == registry) return *v.caller;
   const ClientRegistration* client = registry->find(t.client_id);
   if (!client) return unauthenticated("security", "client is no longer registered");
-  auto scopes = still_allowed(split_scopes(t.scope), client->allowed_scopes);
-  return caller_for(*client, std::move(scopes), t.jti);
+  auto caller = std::make_shared<const Caller>(
+      caller_for(*client, still_allowed(split_scopes(t.scope), client->allowed_scopes), t.jti));
+  std::lock_guard lock(verified_mu_);
+  if (auto it = verified_.find(token); it != verified_.end() && it->second.token == v.token) {
+    it->second.registry = std::move(registry);
+    it->second.caller = caller;
+  }
+  return *caller;
 }
 
 Result<Caller> TokenService::authenticate_certificate(std::string_view client_cert_fingerprint) const {

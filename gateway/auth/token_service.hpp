@@ -19,7 +19,6 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -30,6 +29,7 @@
 #include "auth/jwt.hpp"
 #include "core/caller.hpp"
 #include "core/result.hpp"
+#include "core/string_map.hpp"
 
 namespace fhirgw::auth {
 
@@ -116,10 +116,18 @@ class TokenService {
     std::string client_id, jti, scope, cnf_thumbprint;
     std::int64_t exp = 0;
   };
+  // A verified token, and the caller it made under one registry: the same
+  // registry makes the same caller, so it is built again only after a reload.
+  struct Verified {
+    std::shared_ptr<const VerifiedToken> token;
+    std::shared_ptr<const ClientRegistry> registry;  // what `caller` was built from
+    std::shared_ptr<const Caller> caller;
+  };
   static constexpr std::size_t kVerifiedCacheMax = 100'000;
   mutable std::mutex verified_mu_;
-  mutable std::unordered_map<std::string, VerifiedToken> verified_;
-  Result<Caller> caller_from_verified(const VerifiedToken& t, std::string_view client_cert_fingerprint) const;
+  mutable StringMap<Verified> verified_;
+  Result<Caller> caller_from_verified(Verified v, std::string_view token,
+                                      std::string_view client_cert_fingerprint) const;
   std::map<std::string, std::shared_ptr<JwksSource>> sources_;  // by "file:path" / "url:url"
 };
 

@@ -459,6 +459,12 @@ TEST_F(TokenServiceTest, MutualTlsOnlyClients) {
 
 TEST_F(TokenServiceTest, RegistryChangesApplyToLiveTokens) {
   std::string token = token_for("system/CarePlan.rs system/Patient.rs");
+  // Used once under the first registry, so the caller it made is remembered...
+  auto before = service->authenticate("Bearer " + token, "");
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->scopes, (std::vector<std::string>{"system/CarePlan.rs", "system/Patient.rs"}));
+  EXPECT_EQ(service->authenticate("Bearer " + token, "")->scopes, before->scopes);
+  // ...and not used once the registry changes.
   std::string narrowed = registry_yaml;
   narrowed.replace(narrowed.find("system/CarePlan.rs, "), 20, "");
   service->set_registry(registry(narrowed));
