@@ -177,7 +177,9 @@ search::Visibility GatewayAccess::visibility(const Caller& caller, const std::st
 
 rest::AccessDecision GatewayAccess::check_read(const Caller& caller, model::Interaction interaction,
                                                const store::Record& record) {
-  auto snap = governance_.current();
+  // A read or vread brings the store's change_seq from its own snapshot: a
+  // change committed before the request began is in it, with no second look.
+  auto snap = governance_.current(record.change_seq > 0 ? std::optional<int64_t>(record.change_seq) : std::nullopt);
   if (!snap.ok()) return deny("governance state unavailable");
   const auto& s = **snap;
   // One parse serves both the facts and, on a permit with hidden fields, the redaction.

@@ -35,7 +35,7 @@ void GovernanceState::set_policy(policy::Policy p) {
   std::atomic_store(&snapshot_, std::shared_ptr<const GovernanceSnapshot>(next));
 }
 
-Result<std::shared_ptr<const GovernanceSnapshot>> GovernanceState::current() {
+Result<std::shared_ptr<const GovernanceSnapshot>> GovernanceState::current(std::optional<int64_t> seen_change_seq) {
   // One look at the store per request: every check within a request sees the
   // same snapshot, and a change committed before the request began is in it.
   thread_local uint64_t memo_request = 0;
@@ -43,7 +43,7 @@ Result<std::shared_ptr<const GovernanceSnapshot>> GovernanceState::current() {
   thread_local std::shared_ptr<const GovernanceSnapshot> memo;
   const uint64_t request = request_scope::current();
   if (request != 0 && request == memo_request && memo_owner == this && memo) return memo;
-  auto fresh = current_uncached();
+  auto fresh = seen_change_seq ? at_least(*seen_change_seq) : current_uncached();
   if (fresh.ok()) {
     memo_request = request;
     memo_owner = this;
@@ -55,10 +55,14 @@ Result<std::shared_ptr<const GovernanceSnapshot>> GovernanceState::current() {
 Result<std::shared_ptr<const GovernanceSnapshot>> GovernanceState::current_uncached() {
   auto seq = store_.change_seq();
   if (!seq.ok()) return std::move(seq).error();
+  return at_least(*seq);
+}
+
+Result<std::shared_ptr<const GovernanceSnapshot>> GovernanceState::at_least(int64_t change_seq) {
   auto snap = std::atomic_load(&snapshot_);
-  if (*seq <= snap->seq) return snap;
+  if (change_seq <= snap->seq) return snap;
   std::lock_guard lock(mu_);
-  if (auto s = refresh_locked(*seq); !s.ok()) return std::move(s).error();
+  if (auto s = refresh_locked(change_seq); !s.ok()) return std::move(s).error();
   return std::atomic_load(&snapshot_);
 }
 

@@ -8,6 +8,7 @@
 // readers never wait for a refresh.
 #include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 
@@ -34,12 +35,16 @@ class GovernanceState {
   void set_policy(policy::Policy p);
   // The current state, refreshed from store changes first; on a store error the
   // error is returned (callers fail closed).
-  Result<std::shared_ptr<const GovernanceSnapshot>> current();
+  // seen_change_seq: the store's change_seq, already read in this request
+  // (store::Record::change_seq of a read), so the store is not asked again.
+  Result<std::shared_ptr<const GovernanceSnapshot>> current(std::optional<int64_t> seen_change_seq = std::nullopt);
   // Asks the store every time (current() memoises per request).
   Result<std::shared_ptr<const GovernanceSnapshot>> current_uncached();
 
  private:
   Status refresh_locked(int64_t target_seq);
+  // The state with every store change up to change_seq in it.
+  Result<std::shared_ptr<const GovernanceSnapshot>> at_least(int64_t change_seq);
   void recompute_flags(policy::PatientDirectory& dir, const std::string& patient_id, int64_t now_ms) const;
 
   store::Store& store_;

@@ -42,6 +42,14 @@ Record record_from(const Row& row) {
   return r;
 }
 
+// A Record from kRecordCols followed by kChangeSeqCol.
+template <class Row>
+Record record_with_change_seq(const Row& row) {
+  Record r = record_from(row);
+  r.change_seq = row.int_at(kRecordColCount);
+  return r;
+}
+
 template <class Compiler, class Exec>
 class SearchRunner {
  public:

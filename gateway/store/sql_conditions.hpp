@@ -18,6 +18,9 @@ inline constexpr const char* kRecordCols =
     "r.rid, r.type, r.id, v.version, v.last_updated, v.deleted, v.json, r.controller, r.patient_id, "
     "r.author_org, r.confidential";
 inline constexpr int kRecordColCount = 11;
+// Appended to kRecordCols by read and vread: the store's change_seq in the
+// same snapshot (Record::change_seq), so governance needs no second look.
+inline constexpr const char* kChangeSeqCol = ", (SELECT COALESCE(MAX(seq), 0) FROM versions)";
 // At most this many resources join a page through _include / _revinclude.
 inline constexpr size_t kMaxIncluded = 1000;
 

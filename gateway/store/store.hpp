@@ -27,6 +27,9 @@ struct Record {
   bool confidential = false;  // meta.security R/V
   int64_t row = 0;            // stable row key (keyset paging)
   std::string sort_value;     // value of the sort key for this row (search only)
+  // read and vread only: the store's change_seq() in the snapshot the record
+  // was read from (0 = not known).
+  int64_t change_seq = 0;
 };
 
 enum class WriteKind { create, update, remove };

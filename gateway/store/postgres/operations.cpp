@@ -48,10 +48,11 @@ struct Exec {
 using Compiler = sql::SearchCompiler<Dialect>;
 using Runner = sql::SearchRunner<Compiler, Exec>;
 
+// The first row of kRecordCols + kChangeSeqCol (read, vread).
 Result<std::optional<Record>> first_record(Connection& db, const std::string& sql, const std::vector<Bind>& binds) {
   GW_TRY_ASSIGN(rows, db.query(sql, binds));
   if (rows.size() == 0) return std::optional<Record>();
-  return std::optional<Record>(record_at(rows, 0));
+  return std::optional<Record>(sql::record_with_change_seq(ResultRow(rows, 0)));
 }
 
 // ---- index rows ----
@@ -187,7 +188,7 @@ class PgRowWriter final : public RowWriter {
 
 Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id) {
   return first_record(db,
-                      std::string("SELECT ") + kRecordCols +
+                      std::string("SELECT ") + kRecordCols + sql::kChangeSeqCol +
                           " FROM resources r JOIN versions v ON v.res = r.rid AND v.version = r.version"
                           " WHERE r.type = $1 AND r.id = $2",
                       {type, id});
@@ -196,7 +197,7 @@ Result<std::optional<Record>> read_current(Connection& db, const std::string& ty
 Result<std::optional<Record>> read_version(Connection& db, const std::string& type, const std::string& id,
                                            int64_t version) {
   return first_record(db,
-                      std::string("SELECT ") + kRecordCols +
+                      std::string("SELECT ") + kRecordCols + sql::kChangeSeqCol +
                           " FROM resources r JOIN versions v ON v.res = r.rid"
                           " WHERE r.type = $1 AND r.id = $2 AND v.version = $3",
                       {type, id, version});

@@ -32,6 +32,21 @@ TEST_P(StoreTest, ChangedSinceReturnsEachChangedResourceOnceWithItsCurrentVersio
   EXPECT_TRUE(store_->changed_since(4, {"Patient"}, 100)->empty());
 }
 
+TEST_P(StoreTest, ReadAndVreadBringTheChangeSeqOfTheirSnapshot) {
+  write(store::WriteKind::create, "Patient", "p1", patient("p1", "Y1", "Hartley", "Amelia", "1957-03-14", "female", "9992345675"));
+  write(store::WriteKind::create, "CarePlan", "c1", careplan("c1", "Y1", "p1", "active", R"({"start": "2025-01-01"})"));
+  auto read = store_->read("Patient", "p1");
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_EQ((*read)->change_seq, 2);  // the CarePlan's change, after the Patient's version
+  // A later change to anything moves it, for the current and an old version alike.
+  write(store::WriteKind::update, "Patient", "p1", patient("p1", "Y1", "Hartley", "Amy", "1957-03-14", "female", "9992345675"));
+  write(store::WriteKind::remove, "CarePlan", "c1", "");
+  EXPECT_EQ((*store_->read("Patient", "p1"))->change_seq, *store_->change_seq());
+  auto old = store_->vread("Patient", "p1", 1);
+  ASSERT_TRUE(old.ok() && old->has_value());
+  EXPECT_EQ((*old)->change_seq, 4);
+}
+
 TEST_P(StoreTest, ChangedSinceHonoursTheLimitInSequenceOrder) {
   for (int i = 0; i < 5; ++i) {
     std::string id = "p" + std::to_string(i);
