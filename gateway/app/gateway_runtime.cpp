@@ -103,6 +103,7 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
     if (!trail.ok()) return std::move(trail).error();
     rt->trail_ = std::move(trail).value();
     rt->governance_ = std::make_unique<GovernanceState>(*rt->store_);
+    rt->store_->set_reads_bring_change_seq(true);  // a governed read then looks at the store once
     rt->governance_->set_policy(std::move(policy).value());
     if (auto s = rt->governance_->load(); !s.ok()) return std::move(s).error();
     rt->limiter_ = std::make_unique<auth::RateLimiter>(

@@ -28,7 +28,7 @@ struct Record {
   int64_t row = 0;            // stable row key (keyset paging)
   std::string sort_value;     // value of the sort key for this row (search only)
   // read and vread only: the store's change_seq() in the snapshot the record
-  // was read from (0 = not known).
+  // was read from (0 = not known; see Store::set_reads_bring_change_seq).
   int64_t change_seq = 0;
 };
 
@@ -159,6 +159,9 @@ class Store {
   // version sequence number, and the current record of every resource of the
   // given types changed after `after_seq` (tombstones included), oldest first.
   virtual Result<int64_t> change_seq() = 0;
+  // Whether read and vread fill Record::change_seq from their own snapshot
+  // (the gateway asks once it follows changes). A backend may always do so.
+  virtual void set_reads_bring_change_seq(bool) {}
   virtual Result<std::vector<Record>> changed_since(int64_t after_seq, const std::vector<std::string>& types,
                                                     int limit) = 0;
   virtual std::string backend_name() const = 0;

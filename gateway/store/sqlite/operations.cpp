@@ -54,25 +54,26 @@ using Runner = sql::SearchRunner<Compiler, Exec>;
 
 }  // namespace
 
-Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id) {
-  GW_TRY_ASSIGN(s, db.prepare(std::string("SELECT ") + kRecordCols + sql::kChangeSeqCol +
+Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id,
+                                           bool with_change_seq) {
+  GW_TRY_ASSIGN(s, db.prepare(std::string("SELECT ") + kRecordCols + (with_change_seq ? sql::kChangeSeqCol : "") +
                               " FROM resources r JOIN versions v ON v.res = r.rid AND v.version = r.version"
                               " WHERE r.type = ? AND r.id = ?"));
   s.bind(1, type).bind(2, id);
   GW_TRY_ASSIGN(row, s.step());
   if (!row) return std::optional<Record>();
-  return std::optional<Record>(sql::record_with_change_seq(StatementRow(s)));
+  return std::optional<Record>(with_change_seq ? sql::record_with_change_seq(StatementRow(s)) : record_at(s));
 }
 
 Result<std::optional<Record>> read_version(Connection& db, const std::string& type, const std::string& id,
-                                           int64_t version) {
-  GW_TRY_ASSIGN(s, db.prepare(std::string("SELECT ") + kRecordCols + sql::kChangeSeqCol +
+                                           int64_t version, bool with_change_seq) {
+  GW_TRY_ASSIGN(s, db.prepare(std::string("SELECT ") + kRecordCols + (with_change_seq ? sql::kChangeSeqCol : "") +
                               " FROM resources r JOIN versions v ON v.res = r.rid"
                               " WHERE r.type = ? AND r.id = ? AND v.version = ?"));
   s.bind(1, type).bind(2, id).bind(3, version);
   GW_TRY_ASSIGN(row, s.step());
   if (!row) return std::optional<Record>();
-  return std::optional<Record>(sql::record_with_change_seq(StatementRow(s)));
+  return std::optional<Record>(with_change_seq ? sql::record_with_change_seq(StatementRow(s)) : record_at(s));
 }
 
 Result<Sql> search_page_sql(const search::Query& q) { return Compiler::page_sql(q); }

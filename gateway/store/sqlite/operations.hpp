@@ -12,9 +12,11 @@
 
 namespace fhirgw::store::sqlite {
 
-Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id);
+// with_change_seq: fill Record::change_seq in the same statement.
+Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id,
+                                           bool with_change_seq = false);
 Result<std::optional<Record>> read_version(Connection& db, const std::string& type, const std::string& id,
-                                           int64_t version);
+                                           int64_t version, bool with_change_seq = false);
 Result<SearchPage> search(Connection& db, const search::Query& q);
 // The SQL of one search page (exposed so tests can EXPLAIN QUERY PLAN it).
 Result<Sql> search_page_sql(const search::Query& q);

@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <atomic>
 #include <mutex>
 #include <vector>
 
@@ -112,11 +113,13 @@ class SqliteStore final : public Store {
   ~SqliteStore() override { checkpointer_->unwatch(*writer_); }
 
   Result<std::optional<Record>> read(const std::string& type, const std::string& id) override {
-    return with_reader([&](Connection& db) { return read_current(db, type, id); }, Snapshot::statement);
+    return with_reader([&](Connection& db) { return read_current(db, type, id, reads_bring_change_seq_); },
+                       Snapshot::statement);
   }
   Result<std::optional<Record>> vread(const std::string& type, const std::string& id,
                                       int64_t version) override {
-    return with_reader([&](Connection& db) { return read_version(db, type, id, version); }, Snapshot::statement);
+    return with_reader([&](Connection& db) { return read_version(db, type, id, version, reads_bring_change_seq_); },
+                       Snapshot::statement);
   }
   Result<HistoryPage> history(const HistoryQuery& q) override {
     return with_reader([&](Connection& db) { return sqlite::history(db, q); });
@@ -139,6 +142,8 @@ class SqliteStore final : public Store {
   Result<int64_t> change_seq() override {
     return with_reader([&](Connection& db) { return sqlite::change_seq(db); }, Snapshot::statement);
   }
+  // Off unless asked: the subquery costs a read that nobody follows changes for.
+  void set_reads_bring_change_seq(bool on) override { reads_bring_change_seq_ = on; }
   Result<std::vector<Record>> changed_since(int64_t after_seq, const std::vector<std::string>& types,
                                             int limit) override {
     return with_reader([&](Connection& db) { return sqlite::changed_since(db, after_seq, types, limit); });
@@ -190,6 +195,7 @@ class SqliteStore final : public Store {
   WriterGroup group_;  // owns the writer's turns and commits
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
+  std::atomic<bool> reads_bring_change_seq_{false};
   std::unique_ptr<WalCheckpointer> checkpointer_;  // last: destroyed first
 };
 

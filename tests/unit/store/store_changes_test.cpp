@@ -33,6 +33,7 @@ TEST_P(StoreTest, ChangedSinceReturnsEachChangedResourceOnceWithItsCurrentVersio
 }
 
 TEST_P(StoreTest, ReadAndVreadBringTheChangeSeqOfTheirSnapshot) {
+  store_->set_reads_bring_change_seq(true);
   write(store::WriteKind::create, "Patient", "p1", patient("p1", "Y1", "Hartley", "Amelia", "1957-03-14", "female", "9992345675"));
   write(store::WriteKind::create, "CarePlan", "c1", careplan("c1", "Y1", "p1", "active", R"({"start": "2025-01-01"})"));
   auto read = store_->read("Patient", "p1");
