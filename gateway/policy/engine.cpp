@@ -45,6 +45,8 @@ bool fail(Decision& d, std::string rule, std::string sentence) {
 }
 
 std::string type_and_id(const ResourceFacts& r) { return r.type + "/" + r.id; }
+// "agreement 'id': ", how an agreement's steps begin (built only for a sentence).
+std::string named(const Agreement& a) { return "agreement '" + a.id + "': "; }
 
 // What the caller side of condition 1 and 2 needs, resolved once.
 struct CallerContext {
@@ -123,31 +125,30 @@ bool patient_allowed(const Policy& p, const ConsentIndex& ci, const Agreement& a
                      const PatientFacts& patient, int64_t now_ms, Decision* d) {
   Decision scratch;
   Decision& out = d ? *d : scratch;
-  auto name = [&] { return std::string("agreement '" + a.id + "': "); };  // built only when a sentence is
   ConsentFinding f = evaluate_consent(p, ci, patient.id, patient.controller, *cx.org, cx.purpose, now_ms, d && d->trace);
   if (d)
-    for (const auto& n : f.notes) note(*d, "consent", [&] { return std::string(name() + n); });
+    for (const auto& n : f.notes) note(*d, "consent", [&] { return std::string(named(a) + n); });
   if (f.dissent) {
     out.consents.insert(out.consents.end(), f.dissents.begin(), f.dissents.end());
-    return fail(out, "consent", name() + "patient " + patient.id + " has dissented from this sharing");
+    return fail(out, "consent", named(a) + "patient " + patient.id + " has dissented from this sharing");
   }
   if (a.consent_mode == ConsentMode::explicit_consent) {
     if (!f.permit)
-      return fail(out, "consent", name() + "explicit consent is required and patient " + patient.id +
+      return fail(out, "consent", named(a) + "explicit consent is required and patient " + patient.id +
                                       " holds no permit for " + cx.org->code + " and " + cx.purpose);
     if (d) {
       d->consents = f.permits;
-      pass(*d, "consent", [&] { return std::string(name() + "explicit consent held (" + f.permits.front() + ")"); });
+      pass(*d, "consent", [&] { return std::string(named(a) + "explicit consent held (" + f.permits.front() + ")"); });
     }
   } else if (d) {
-    pass(*d, "consent", [&] { return std::string(name() + "implied consent, no dissent"); });
+    pass(*d, "consent", [&] { return std::string(named(a) + "implied consent, no dissent"); });
   }
   if (a.require_verified_nhs_number) {
     if (!patient.nhs_number_verified)
-      return fail(out, "nhs-number", name() + "patient " + patient.id + "'s NHS number is not verified");
-    if (d) pass(*d, "nhs-number", [&] { return std::string(name() + "NHS number verified"); });
+      return fail(out, "nhs-number", named(a) + "patient " + patient.id + "'s NHS number is not verified");
+    if (d) pass(*d, "nhs-number", [&] { return std::string(named(a) + "NHS number verified"); });
   } else if (d) {
-    note(*d, "nhs-number", [&] { return std::string(name() + "this agreement does not require a verified NHS number"); });
+    note(*d, "nhs-number", [&] { return std::string(named(a) + "this agreement does not require a verified NHS number"); });
   }
   if (!a.cohort.empty()) {
     // The sentence saying why is worked out again only when it is wanted.
@@ -157,16 +158,15 @@ bool patient_allowed(const Policy& p, const ConsentIndex& ci, const Agreement& a
       return w;
     };
     if (!in_cohort(a.cohort, patient, now_ms, nullptr))
-      return fail(out, "cohort", name() + "patient " + patient.id + " is not in the cohort: " + why());
-    if (d) pass(*d, "cohort", [&] { return std::string(name() + "patient is in the cohort: " + why()); });
+      return fail(out, "cohort", named(a) + "patient " + patient.id + " is not in the cohort: " + why());
+    if (d) pass(*d, "cohort", [&] { return std::string(named(a) + "patient is in the cohort: " + why()); });
   }
   return true;
 }
 
-template <class Name>
-bool patient_known(const std::string& pid, const PatientFacts* patient, const Name& name, Decision& d) {
-  if (pid.empty()) return fail(d, "patient", name() + "the resource names no patient, so consent cannot be checked");
-  if (!patient || patient->id != pid) return fail(d, "patient", name() + "patient " + pid + " is unknown");
+bool patient_known(const std::string& pid, const PatientFacts* patient, const Agreement& a, Decision& d) {
+  if (pid.empty()) return fail(d, "patient", named(a) + "the resource names no patient, so consent cannot be checked");
+  if (!patient || patient->id != pid) return fail(d, "patient", named(a) + "patient " + pid + " is unknown");
   return true;
 }
 
@@ -203,18 +203,17 @@ Decision decide(const Policy& p, const ConsentIndex& ci, const Request& req, con
                                     " for " + cx.purpose),
            d;
   for (const Agreement* a : candidates) {
-    auto name = [&] { return std::string("agreement '" + a->id + "': "); };  // built only when a sentence is
-    pass(d, "agreement", [&] { return std::string(name() + "covers " + cx.org->code + ", controller " + r.controller + " and purpose " + cx.purpose); });
+    pass(d, "agreement", [&] { return std::string(named(*a) + "covers " + cx.org->code + ", controller " + r.controller + " and purpose " + cx.purpose); });
     const ResourceRule* rule = a->rule_for(r.type);
     if (!rule || !rule->allows(*action)) {
-      fail(d, "resource-type", name() + "does not allow " + to_string(*action) + " on " + r.type);
+      fail(d, "resource-type", named(*a) + "does not allow " + to_string(*action) + " on " + r.type);
       continue;
     }
-    pass(d, "resource-type", [&] { return std::string(name() + "allows " + to_string(*action) + " on " + r.type); });
-    if (!patient_known(r.patient_id, patient, name, d)) continue;
+    pass(d, "resource-type", [&] { return std::string(named(*a) + "allows " + to_string(*action) + " on " + r.type); });
+    if (!patient_known(r.patient_id, patient, *a, d)) continue;
     if (!patient_allowed(p, ci, *a, cx, *patient, req.now_ms, &d)) continue;
     if (r.confidential) {
-      fail(d, "confidential", name() + type_and_id(r) + " is marked confidential and never leaves the gateway for a partner");
+      fail(d, "confidential", named(*a) + type_and_id(r) + " is marked confidential and never leaves the gateway for a partner");
       continue;
     }
     std::vector<std::string> matched;
@@ -226,10 +225,10 @@ Decision decide(const Policy& p, const ConsentIndex& ci, const Request& req, con
     }
     if (!matched.empty()) {
       d.exclusions = matched;
-      fail(d, "exclusion", name() + type_and_id(r) + " carries an excluded code (" + matched.front() + ")");
+      fail(d, "exclusion", named(*a) + type_and_id(r) + " carries an excluded code (" + matched.front() + ")");
       continue;
     }
-    pass(d, "exclusion", [&] { return std::string(name() + "no confidentiality label and no excluded code"); });
+    pass(d, "exclusion", [&] { return std::string(named(*a) + "no confidentiality label and no excluded code"); });
     d.permit = true;
     d.rule = "permit";
     d.agreement = a->id;
@@ -240,7 +239,7 @@ Decision decide(const Policy& p, const ConsentIndex& ci, const Request& req, con
       note(d, "hidden-fields", [&] {
         std::string hidden;
         for (const auto& h : rule->hidden_fields) hidden += (hidden.empty() ? "" : ", ") + h;
-        return name() + "hides " + hidden;
+        return named(*a) + "hides " + hidden;
       });
     pass(d, "permit", [&] { return std::string("permitted under agreement '" + a->id + "'"); });
     return d;
@@ -297,20 +296,19 @@ Decision decide_write(const Policy& p, const ConsentIndex& ci, const Request& re
                                     subject->controller + " for " + cx.purpose),
            d;
   for (const Agreement* a : candidates) {
-    auto name = [&] { return std::string("agreement '" + a->id + "': "); };  // built only when a sentence is
-    pass(d, "agreement", [&] { return std::string(name() + "covers " + cx.org->code + ", controller " + subject->controller + " and purpose " + cx.purpose); });
+    pass(d, "agreement", [&] { return std::string(named(*a) + "covers " + cx.org->code + ", controller " + subject->controller + " and purpose " + cx.purpose); });
     const ResourceRule* rule = a->rule_for(incoming.type);
     if (!rule || !rule->allows(*action)) {
-      fail(d, "resource-type", name() + "does not allow " + to_string(*action) + " on " + incoming.type);
+      fail(d, "resource-type", named(*a) + "does not allow " + to_string(*action) + " on " + incoming.type);
       continue;
     }
-    pass(d, "resource-type", [&] { return std::string(name() + "allows " + to_string(*action) + " on " + incoming.type); });
+    pass(d, "resource-type", [&] { return std::string(named(*a) + "allows " + to_string(*action) + " on " + incoming.type); });
     if (!patient_allowed(p, ci, *a, cx, *subject, req.now_ms, &d)) continue;
     std::string present;
     for (const auto& h : rule->hidden_fields)
       if (has_field(body, h)) present += (present.empty() ? "" : ", ") + h;
     if (!present.empty()) {
-      fail(d, "hidden-field", name() + "the body writes " + present + ", hidden from " + cx.org->code);
+      fail(d, "hidden-field", named(*a) + "the body writes " + present + ", hidden from " + cx.org->code);
       continue;
     }
     d.permit = true;
