@@ -8,8 +8,8 @@
 // readers never wait for a refresh.
 #include <map>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "core/result.hpp"
