@@ -318,40 +318,43 @@ TEST(OpenStore, RejectsUnknownUrls) {
   EXPECT_FALSE(store::open_store("sqlite:/nonexistent-dir/x/y.db").ok());
 }
 
-namespace {
+// Databases as an older gateway left them, each alone in a fresh directory
+// that goes with the test, opened as the gateway opens them.
+class SqliteMigrations : public ::testing::Test {
+ protected:
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  // A database at schema `version` holding `rows` (SQL statements), then
+  // opened by open_store, which migrates it to the latest schema.
+  Result<std::unique_ptr<store::Store>> migrated(const std::string& name, int version, const std::string& rows) {
+    dir_ = std::filesystem::temp_directory_path() / ("fhirgw-" + name + "-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    path_ = (dir_ / "old.db").string();
+    {
+      auto db = store::sqlite::Connection::open(path_, false);
+      if (!db.ok()) return std::move(db).error();
+      if (auto st = store::sqlite::migrate(**db, version); !st.ok()) return std::move(st).error();
+      if (auto st = (*db)->exec(rows); !st.ok()) return std::move(st).error();
+    }
+    return store::open_store("sqlite:" + path_);
+  }
 
-// A database at schema `version` holding `rows` (SQL statements), alone in a
-// fresh directory the caller removes: a file as an older gateway left it.
-std::filesystem::path old_database(const std::string& name, int version, const std::string& rows) {
-  auto dir = std::filesystem::temp_directory_path() / ("fhirgw-" + name + "-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  auto db = store::sqlite::Connection::open((dir / "old.db").string(), false);
-  EXPECT_TRUE(db.ok());
-  if (!db.ok()) return dir / "old.db";
-  EXPECT_TRUE(store::sqlite::migrate(**db, version).ok());
-  auto st = (*db)->exec(rows);
-  EXPECT_TRUE(st.ok()) << st.error().message();
-  return dir / "old.db";
-}
-
-}  // namespace
+  std::filesystem::path dir_;
+  std::string path_;
+};
 
 // A database written before the search index tables were clustered by
 // resource: its index rows, repeated ones included, carry over, and its
 // resources are found by the same searches.
-TEST(SqliteMigrations, IndexRowsCarryOverIntoTheClusteredTables) {
+TEST_F(SqliteMigrations, IndexRowsCarryOverIntoTheClusteredTables) {
   const std::string json = R"({"resourceType":"CarePlan","id":"cp1","status":"active","intent":"plan",)"
                            R"("subject":{"reference":"Patient/p1"},"meta":{"versionId":"1"}})";
-  const auto file = old_database("migrate", 1,
+  auto opened = migrated("migrate", 1,
         "INSERT INTO resources (rid, type, id, version, last_updated, patient_id) VALUES (7, 'CarePlan', 'cp1', 1, 1, 'p1');"
         "INSERT INTO versions (res, type, id, version, last_updated, json) VALUES (7, 'CarePlan', 'cp1', 1, 1, '" + json + "');"
         "INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES (7, 'CarePlan', 'patient', 'Patient', 'p1', 'Patient/p1');"
         "INSERT INTO idx_ref (res, type, param, ref_type, ref_id, url) VALUES (7, 'CarePlan', 'patient', 'Patient', 'p1', 'Patient/p1');"
         "INSERT INTO idx_token (res, type, param, system, code) VALUES (7, 'CarePlan', 'status', 'http://hl7.org/fhir/request-status', 'active');");
-  const std::string path = file.string();
-  const auto dir = file.parent_path();
-  auto opened = store::open_store("sqlite:" + path);  // migrates to the latest schema
   ASSERT_TRUE(opened.ok()) << opened.error().message();
   auto& s = **opened;
   for (const auto& params : std::vector<std::vector<std::pair<std::string, std::string>>>{
@@ -365,23 +368,22 @@ TEST(SqliteMigrations, IndexRowsCarryOverIntoTheClusteredTables) {
     EXPECT_EQ(page->matches[0].id, "cp1");
     EXPECT_EQ(page->total, 1);
   }
-  auto db = store::sqlite::Connection::open(path, true);
+  auto db = store::sqlite::Connection::open(path_, true);
   ASSERT_TRUE(db.ok());
   auto rows = (*db)->prepare("SELECT COUNT(*) FROM idx_ref WHERE res = 7");
   ASSERT_TRUE(rows.ok());
   ASSERT_TRUE(*rows->step());
   EXPECT_EQ(rows->int_at(0), 1);  // the repeated row is one row now
-  std::filesystem::remove_all(dir);
 }
 
 // A version-2 database, whose codes_ever repeated every current token and
 // whose subject had rows of its own: the repeats go, superseded versions'
 // codes stay, history still hides a resource by an old code or a current
 // one, and subject finds what patient finds.
-TEST(SqliteMigrations, CodesEverKeepsOnlySupersededCodesAndSubjectSharesPatientRows) {
+TEST_F(SqliteMigrations, CodesEverKeepsOnlySupersededCodesAndSubjectSharesPatientRows) {
   const std::string json = R"({"resourceType":"MedicationStatement","id":"m1","status":"active",)"
                            R"("subject":{"reference":"Patient/p1"},"meta":{"versionId":"2"}})";
-  const auto file = old_database("migrate3", 2,
+  auto opened = migrated("migrate3", 2,
         "INSERT INTO resources (rid, type, id, version, last_updated, controller, patient_id)"
         " VALUES (3, 'MedicationStatement', 'm1', 2, 2, 'A81001', 'p1');"
         "INSERT INTO versions (res, type, id, version, last_updated, json)"
@@ -395,12 +397,9 @@ TEST(SqliteMigrations, CodesEverKeepsOnlySupersededCodesAndSubjectSharesPatientR
         " VALUES (3, 'MedicationStatement', 'subject', 'Patient', 'p1', '');"
         "INSERT INTO codes_ever (res, system, code) VALUES (3, 'https://dmd.nhs.uk', '111');"
         "INSERT INTO codes_ever (res, system, code) VALUES (3, 'https://dmd.nhs.uk', '222');");
-  const std::string path = file.string();
-  const auto dir = file.parent_path();
-  auto opened = store::open_store("sqlite:" + path);  // migrates to the latest schema
   ASSERT_TRUE(opened.ok()) << opened.error().message();
   {
-    auto db = store::sqlite::Connection::open(path, true);
+    auto db = store::sqlite::Connection::open(path_, true);
     ASSERT_TRUE(db.ok());
     auto rows = (*db)->prepare("SELECT code FROM codes_ever WHERE res = 3");
     ASSERT_TRUE(rows.ok());
@@ -438,7 +437,6 @@ TEST(SqliteMigrations, CodesEverKeepsOnlySupersededCodesAndSubjectSharesPatientR
   q.type = "MedicationStatement";
   q.visibility = {false, {g}};
   EXPECT_EQ((*opened)->history(q)->total, 2);
-  std::filesystem::remove_all(dir);
 }
 
 FHIRGW_STORE_BACKENDS(StoreTest);
