@@ -247,11 +247,11 @@ bool GatewayAccess::queues_write_back(const Caller& caller) const { return calle
 
 #ifdef FHIRGW_BENCH_NO_ENFORCEMENT
 Status GatewayAccess::audit(const rest::AuditRecord&) { return {}; }
-void GatewayAccess::audit_async(rest::AuditRecord, std::function<void(Status)> done) { done({}); }
+void GatewayAccess::audit_async(const rest::AuditRecord&, std::function<void(Status)> done) { done({}); }
 std::shared_ptr<void> GatewayAccess::audit_expected() { return nullptr; }
 #else
 Status GatewayAccess::audit(const rest::AuditRecord& record) { return trail_.record(record); }
-void GatewayAccess::audit_async(rest::AuditRecord record, std::function<void(Status)> done) {
+void GatewayAccess::audit_async(const rest::AuditRecord& record, std::function<void(Status)> done) {
   trail_.submit(record, std::move(done));
 }
 std::shared_ptr<void> GatewayAccess::audit_expected() { return trail_.expect(); }

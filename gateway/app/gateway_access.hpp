@@ -36,7 +36,7 @@ class GatewayAccess : public rest::AccessControl {
                    const store::Record* current) override;
   bool queues_write_back(const Caller& caller) const override;
   Status audit(const rest::AuditRecord& record) override;
-  void audit_async(rest::AuditRecord record, std::function<void(Status)> done) override;
+  void audit_async(const rest::AuditRecord& record, std::function<void(Status)> done) override;
   std::shared_ptr<void> audit_expected() override;
 
   // For explain: the request the engine would see for this caller.

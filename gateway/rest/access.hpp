@@ -62,7 +62,7 @@ class AccessControl {
   virtual Status audit(const AuditRecord& record) = 0;
   // Asynchronous form: `done` runs once the entry is durable (or failed), so
   // no worker thread waits on the disk. Default: synchronous.
-  virtual void audit_async(AuditRecord record, std::function<void(Status)> done) { done(audit(record)); }
+  virtual void audit_async(const AuditRecord& record, std::function<void(Status)> done) { done(audit(record)); }
   // Held by a request from the start of its processing until it has submitted
   // its audit entry: the audit trail holds a group commit open while such
   // requests are still coming, so they share one fsync. Default: nothing.

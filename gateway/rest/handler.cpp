@@ -138,7 +138,7 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
     audit->status = resp.status;
     auto pending = std::make_shared<http::Response>(std::move(resp));
     std::string request_id = shared_req->request_id;
-    service_.access().audit_async(std::move(*audit), [shared_respond, pending, request_id](Status s) {
+    service_.access().audit_async(*audit, [shared_respond, pending, request_id](Status s) {
       if (s.ok()) return (*shared_respond)(std::move(*pending));
       spdlog::error("\"event\":\"audit_write_failed\",\"request_id\":{},\"error\":{}", json_quote(request_id),
                     json_quote(s.error().message()));
