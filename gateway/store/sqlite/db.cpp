@@ -4,7 +4,9 @@
 #include <rapidjson/writer.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <mutex>
+#include <thread>
 
 namespace fhirgw::store::sqlite {
 namespace {
@@ -93,6 +95,15 @@ std::string Statement::text_at(int col) const {
 
 bool Statement::null_at(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 bool Statement::is_integer(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_INTEGER; }
+int Statement::column_count() const { return sqlite3_column_count(stmt_); }
+
+Bind Statement::value_at(int col) const {
+  switch (sqlite3_column_type(stmt_, col)) {
+    case SQLITE_INTEGER: return int64_t{sqlite3_column_int64(stmt_, col)};
+    case SQLITE_NULL: return nullptr;
+    default: return text_at(col);
+  }
+}
 
 // ---- Connection ----
 
@@ -144,8 +155,16 @@ Result<std::unique_ptr<Connection>> Connection::open(const std::string& path, bo
     // import shrinks back to 64 MiB when it is next reset.
     pragmas += " PRAGMA cache_size=-32768; PRAGMA journal_size_limit=67108864;";
   }
-  if (auto st = conn->exec(pragmas); !st) return std::move(st).error();
-  return conn;
+  // Switching a new file to WAL takes a lock that SQLite does not wait for:
+  // a second process opening the same new file at that moment is told
+  // "busy" at once. The settings are idempotent, so they are tried again.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  while (true) {
+    auto st = conn->exec(pragmas);
+    if (st) return conn;
+    if (st.error().status != 503 || std::chrono::steady_clock::now() >= give_up) return std::move(st).error();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 Connection::~Connection() {
