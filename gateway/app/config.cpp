@@ -66,6 +66,10 @@ Result<GatewayConfig> load_config(const std::filesystem::path& file) {
         c.store_url = v.as<std::string>();
         if (c.store_url.rfind("sqlite:", 0) == 0)
           c.store_url = "sqlite:" + resolve(c.config_dir, c.store_url.substr(7));
+      } else if (key == "store_cache_mb") {
+        auto n = v.as<long long>();
+        if (n < 0) return at(v, "store_cache_mb must not be negative");
+        c.store_cache_mb = static_cast<size_t>(n);
       } else if (key == "public_base_url") {
         c.public_base_url = v.as<std::string>();
       } else if (key == "cursor_key_file") {

@@ -13,6 +13,9 @@ namespace fhirgw::app {
 struct GatewayConfig {
   http::ServerConfig server;       // listen, TLS, limits
   std::string store_url = "sqlite:var/gateway.db";
+  // Memory for the SQLite store's cache of recent read results (kept while
+  // the file has not changed); 0 turns it off. Unset: the store's default.
+  std::optional<size_t> store_cache_mb;
   std::string public_base_url;     // as clients see it ("" = derived from listen)
   std::string cursor_key_file;     // shared by replicas; generated beside the store if absent
   // Writes wait on fsync and locks, not the CPU; on SQLite the writes in

@@ -70,6 +70,7 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
   auto store = store::open_store(config.store_url);
   if (!store.ok()) return std::move(store).error();
   rt->store_ = std::move(store).value();
+  if (config.store_cache_mb) rt->store_->set_cache_bytes(*config.store_cache_mb << 20);
   auto key = cursor_key(config);
   if (!key.ok()) return std::move(key).error();
   auto validator = load_validator(config.profiles_dir);
@@ -131,6 +132,15 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
                            [st] { return static_cast<double>(st->commit_stats()->commits); });
     rt->metrics_.add_gauge("fhirgw_store_committed_writes", "Write transactions in those commits.",
                            [st] { return static_cast<double>(st->commit_stats()->transactions); });
+  }
+  if (rt->store_->cache_stats()) {
+    store::Store* st = rt->store_.get();
+    rt->metrics_.add_gauge("fhirgw_store_cache_hits", "Read statements answered from the store's cache since start.",
+                           [st] { return static_cast<double>(st->cache_stats()->hits); });
+    rt->metrics_.add_gauge("fhirgw_store_cache_misses", "Read statements that went to the database since start.",
+                           [st] { return static_cast<double>(st->cache_stats()->misses); });
+    rt->metrics_.add_gauge("fhirgw_store_cache_bytes", "Memory held by the store's read cache.",
+                           [st] { return static_cast<double>(st->cache_stats()->bytes); });
   }
   if (audit::AuditTrail* trail = rt->trail_.get()) {
     rt->metrics_.add_gauge("fhirgw_audit_commits", "Audit trail commits (one fsync each) since start.",

@@ -149,6 +149,17 @@ class Store {
     int64_t commits = 0, transactions = 0;
   };
   virtual std::optional<CommitStats> commit_stats() const { return std::nullopt; }
+  // A backend that keeps recent read results in memory (SQLite: while the
+  // file has not changed, store/sqlite/result_cache.hpp): how many statements
+  // it answered from memory and from the database, and what it holds.
+  struct CacheStats {
+    uint64_t hits = 0, misses = 0;
+    size_t entries = 0, bytes = 0;
+  };
+  virtual std::optional<CacheStats> cache_stats() const { return std::nullopt; }
+  // The memory the read cache may use; 0 turns it off. Before the store is
+  // shared between threads.
+  virtual void set_cache_bytes(size_t) {}
   virtual Result<std::vector<QuarantineEntry>> list_quarantine(const std::string& import_id,
                                                                int limit, int64_t after_id) = 0;
   // Outbox entries (partner writes to send back) for a controller since a time.

@@ -49,6 +49,9 @@ class Statement {
   std::string text_at(int col) const;
   bool null_at(int col) const;
   bool is_integer(int col) const;
+  int column_count() const;
+  // The column as stored: an integer, null, or (anything else) its text.
+  Bind value_at(int col) const;
 
  private:
   Connection* conn_;

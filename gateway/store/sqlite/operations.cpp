@@ -1,6 +1,8 @@
 #include "store/sqlite/operations.hpp"
 
 
+#include <cstdlib>
+
 #include "core/fhir_time.hpp"
 #include "core/json.hpp"
 #include "core/systems.hpp"
@@ -32,16 +34,88 @@ class StatementRow {
 
 Record record_at(const Statement& s) { return sql::record_from(StatementRow(s)); }
 
-// Runs the search compiler's statements on one connection.
+// A row kept by the result cache, read as a statement's row is.
+class CachedRow {
+ public:
+  explicit CachedRow(const std::vector<Bind>& cells) : cells_(cells) {}
+  int64_t int_at(int c) const {
+    const Bind& v = cells_.at(static_cast<size_t>(c));
+    if (const auto* i = std::get_if<int64_t>(&v)) return *i;
+    if (const auto* s = std::get_if<std::string>(&v)) return std::strtoll(s->c_str(), nullptr, 10);
+    return 0;
+  }
+  std::string text_at(int c) const {
+    const Bind& v = cells_.at(static_cast<size_t>(c));
+    if (const auto* s = std::get_if<std::string>(&v)) return *s;
+    if (const auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+    return {};
+  }
+  bool is_integer(int c) const { return std::holds_alternative<int64_t>(cells_.at(static_cast<size_t>(c))); }
+  bool flag_at(int c) const { return int_at(c) != 0; }
+
+ private:
+  const std::vector<Bind>& cells_;
+};
+
+// Larger results are not kept (a search's page and its includes are bounded
+// well below this).
+constexpr size_t kMaxCachedRows = 1024;
+
+// Runs statements on one connection, or answers them from the cache session.
 struct Exec {
   Connection& db;
+  CacheSession* cache = nullptr;
+
   template <class F>
   Status each_row(const Sql& sql, F&& f) {
+    if (cache && cache->active()) {
+      std::string key = ResultCache::key(sql.text, sql.binds);
+      if (!key.empty()) {
+        auto rows = cache->find(key);
+        if (!rows) {
+          GW_TRY_ASSIGN(read, all_rows(sql));
+          if (!read) return stream(sql, f);  // too many to keep
+          rows = std::move(read);
+          cache->keep(std::move(key), rows);
+        }
+        for (const auto& row : rows->rows)
+          if (!f(CachedRow(row))) break;
+        return {};
+      }
+    }
+    return stream(sql, f);
+  }
+
+ private:
+  template <class F>
+  Status stream(const Sql& sql, F& f) {
+    if (cache) cache->read_from_database();
     GW_TRY_ASSIGN(stmt, db.prepare(sql.text));
     stmt.bind_all(sql.binds, Statement::Text::borrowed);  // `sql` outlives `stmt`, whose bindings are cleared when it returns
     while (true) {
       GW_TRY_ASSIGN(more, stmt.step());
       if (!more || !f(StatementRow(stmt))) return {};
+    }
+  }
+
+  // Every row of the statement, or null past kMaxCachedRows.
+  Result<std::shared_ptr<const CachedRows>> all_rows(const Sql& sql) {
+    cache->read_from_database();
+    GW_TRY_ASSIGN(stmt, db.prepare(sql.text));
+    stmt.bind_all(sql.binds, Statement::Text::borrowed);
+    auto out = std::make_shared<CachedRows>();
+    while (true) {
+      GW_TRY_ASSIGN(more, stmt.step());
+      if (!more) return std::shared_ptr<const CachedRows>(std::move(out));
+      if (out->rows.size() == kMaxCachedRows) return std::shared_ptr<const CachedRows>();
+      auto& row = out->rows.emplace_back();
+      const int n = stmt.column_count();
+      row.reserve(static_cast<size_t>(n));
+      for (int c = 0; c < n; ++c) {
+        row.push_back(stmt.value_at(c));
+        const auto* text = std::get_if<std::string>(&row.back());
+        out->bytes += sizeof(Bind) + (text ? text->capacity() : 0);
+      }
     }
   }
 };
@@ -54,37 +128,51 @@ using Runner = sql::SearchRunner<Compiler, Exec>;
 
 }  // namespace
 
+namespace {
+
+// The one row of a read, if any.
+Result<std::optional<Record>> read_one(Connection& db, const Sql& query, bool with_change_seq, CacheSession* cache) {
+  Exec x{db, cache};
+  std::optional<Record> out;
+  GW_TRY(x.each_row(query, [&](const auto& row) {
+    out = with_change_seq ? sql::record_with_change_seq(row) : sql::record_from(row);
+    return false;
+  }));
+  return out;
+}
+
+}  // namespace
+
 Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id,
-                                           bool with_change_seq) {
-  GW_TRY_ASSIGN(s, db.prepare(std::string("SELECT ") + kRecordCols + (with_change_seq ? sql::kChangeSeqCol : "") +
-                              " FROM resources r JOIN versions v ON v.res = r.rid AND v.version = r.version"
-                              " WHERE r.type = ? AND r.id = ?"));
-  s.bind(1, type).bind(2, id);
-  GW_TRY_ASSIGN(row, s.step());
-  if (!row) return std::optional<Record>();
-  return std::optional<Record>(with_change_seq ? sql::record_with_change_seq(StatementRow(s)) : record_at(s));
+                                           bool with_change_seq, CacheSession* cache) {
+  Sql query;
+  query << "SELECT " << kRecordCols << (with_change_seq ? sql::kChangeSeqCol : "")
+      << " FROM resources r JOIN versions v ON v.res = r.rid AND v.version = r.version WHERE r.type = ";
+  query.bind(type) << " AND r.id = ";
+  query.bind(id);
+  return read_one(db, query, with_change_seq, cache);
 }
 
 Result<std::optional<Record>> read_version(Connection& db, const std::string& type, const std::string& id,
-                                           int64_t version, bool with_change_seq) {
-  GW_TRY_ASSIGN(s, db.prepare(std::string("SELECT ") + kRecordCols + (with_change_seq ? sql::kChangeSeqCol : "") +
-                              " FROM resources r JOIN versions v ON v.res = r.rid"
-                              " WHERE r.type = ? AND r.id = ? AND v.version = ?"));
-  s.bind(1, type).bind(2, id).bind(3, version);
-  GW_TRY_ASSIGN(row, s.step());
-  if (!row) return std::optional<Record>();
-  return std::optional<Record>(with_change_seq ? sql::record_with_change_seq(StatementRow(s)) : record_at(s));
+                                           int64_t version, bool with_change_seq, CacheSession* cache) {
+  Sql query;
+  query << "SELECT " << kRecordCols << (with_change_seq ? sql::kChangeSeqCol : "")
+      << " FROM resources r JOIN versions v ON v.res = r.rid WHERE r.type = ";
+  query.bind(type) << " AND r.id = ";
+  query.bind(id) << " AND v.version = ";
+  query.bind(version);
+  return read_one(db, query, with_change_seq, cache);
 }
 
 Result<Sql> search_page_sql(const search::Query& q) { return Compiler::page_sql(q); }
 
-Result<SearchPage> search(Connection& db, const search::Query& q) {
-  Exec x{db};
+Result<SearchPage> search(Connection& db, const search::Query& q, CacheSession* cache) {
+  Exec x{db, cache};
   return Runner::search(x, q);
 }
 
-Result<HistoryPage> history(Connection& db, const HistoryQuery& q) {
-  Exec x{db};
+Result<HistoryPage> history(Connection& db, const HistoryQuery& q, CacheSession* cache) {
+  Exec x{db, cache};
   return Runner::history(x, q);
 }
 

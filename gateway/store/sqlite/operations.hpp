@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "store/sqlite/db.hpp"
+#include "store/sqlite/result_cache.hpp"
 #include "store/sqlite/search_sql.hpp"
 #include "store/sqlite/write.hpp"  // put, put_document
 #include "store/store.hpp"
@@ -13,14 +14,17 @@
 namespace fhirgw::store::sqlite {
 
 // with_change_seq: fill Record::change_seq in the same statement.
+// The reads take a cache session: statements it can answer skip SQLite (a
+// read connection's only; a writer's transaction sees its own writes).
 Result<std::optional<Record>> read_current(Connection& db, const std::string& type, const std::string& id,
-                                           bool with_change_seq = false);
+                                           bool with_change_seq = false, CacheSession* cache = nullptr);
 Result<std::optional<Record>> read_version(Connection& db, const std::string& type, const std::string& id,
-                                           int64_t version, bool with_change_seq = false);
-Result<SearchPage> search(Connection& db, const search::Query& q);
+                                           int64_t version, bool with_change_seq = false,
+                                           CacheSession* cache = nullptr);
+Result<SearchPage> search(Connection& db, const search::Query& q, CacheSession* cache = nullptr);
 // The SQL of one search page (exposed so tests can EXPLAIN QUERY PLAN it).
 Result<Sql> search_page_sql(const search::Query& q);
-Result<HistoryPage> history(Connection& db, const HistoryQuery& q);
+Result<HistoryPage> history(Connection& db, const HistoryQuery& q, CacheSession* cache = nullptr);
 Status add_outbox(Connection& db, const OutboxEntry& e);
 Status add_quarantine(Connection& db, const QuarantineEntry& e);
 Result<std::vector<ResourceKey>> live_keys(Connection& db, const std::string& controller,

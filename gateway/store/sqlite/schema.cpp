@@ -195,7 +195,7 @@ DELETE FROM idx_token WHERE param = 'subject:identifier'
 
 int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
-Status migrate(Connection& db, int target) {
+Status migrate(Connection& db, int target, CommitCounter* commits) {
   if (auto st = db.exec("BEGIN IMMEDIATE"); !st) return st;
   auto fail = [&](Error e) -> Status {
     (void)db.exec("ROLLBACK");
@@ -222,7 +222,10 @@ Status migrate(Connection& db, int target) {
     stmt->bind(1, int64_t{v + 1});
     if (auto st = stmt->run(); !st) return fail(std::move(st).error());
   }
-  return db.exec("COMMIT");
+  if (commits) commits->before_commit();
+  auto st = db.exec("COMMIT");
+  if (commits) commits->after_commit();
+  return st;
 }
 
 }  // namespace fhirgw::store::sqlite

@@ -5,8 +5,10 @@
 #include <vector>
 
 #include "core/try.hpp"
+#include "store/sqlite/commit_counter.hpp"
 #include "store/sqlite/db.hpp"
 #include "store/sqlite/operations.hpp"
+#include "store/sqlite/result_cache.hpp"
 #include "store/sqlite/schema.hpp"
 #include "store/sqlite/wal_checkpointer.hpp"
 #include "store/sqlite/writer_group.hpp"
@@ -101,10 +103,13 @@ class SqliteTransaction final : public Transaction {
 
 class SqliteStore final : public Store {
  public:
-  SqliteStore(std::string path, std::unique_ptr<Connection> writer, std::unique_ptr<WalCheckpointer> checkpointer)
+  SqliteStore(std::string path, std::unique_ptr<CommitCounter> commits, std::unique_ptr<Connection> writer,
+              std::unique_ptr<WalCheckpointer> checkpointer)
       : path_(std::move(path)),
+        commits_(std::move(commits)),
         writer_(std::move(writer)),
-        group_(*writer_),
+        group_(*writer_, commits_.get()),
+        cache_(std::make_unique<ResultCache>(kDefaultCacheBytes)),
         checkpointer_(std::move(checkpointer)) {
     checkpointer_->watch(*writer_);
   }
@@ -113,19 +118,21 @@ class SqliteStore final : public Store {
   ~SqliteStore() override { checkpointer_->unwatch(*writer_); }
 
   Result<std::optional<Record>> read(const std::string& type, const std::string& id) override {
-    return with_reader([&](Connection& db) { return read_current(db, type, id, reads_bring_change_seq_); },
-                       Snapshot::statement);
+    return with_cached_reader([&](Connection& db, CacheSession* cache) {
+      return read_current(db, type, id, reads_bring_change_seq_, cache);
+    }, Snapshot::statement);
   }
   Result<std::optional<Record>> vread(const std::string& type, const std::string& id,
                                       int64_t version) override {
-    return with_reader([&](Connection& db) { return read_version(db, type, id, version, reads_bring_change_seq_); },
-                       Snapshot::statement);
+    return with_cached_reader([&](Connection& db, CacheSession* cache) {
+      return read_version(db, type, id, version, reads_bring_change_seq_, cache);
+    }, Snapshot::statement);
   }
   Result<HistoryPage> history(const HistoryQuery& q) override {
-    return with_reader([&](Connection& db) { return sqlite::history(db, q); });
+    return with_cached_reader([&](Connection& db, CacheSession* cache) { return sqlite::history(db, q, cache); });
   }
   Result<SearchPage> search(const search::Query& q) override {
-    return with_reader([&](Connection& db) { return sqlite::search(db, q); });
+    return with_cached_reader([&](Connection& db, CacheSession* cache) { return sqlite::search(db, q, cache); });
   }
   Result<std::unique_ptr<Transaction>> begin() override { return join(false); }
   Result<std::unique_ptr<Transaction>> begin_bulk() override { return join(true); }
@@ -148,6 +155,15 @@ class SqliteStore final : public Store {
                                             int limit) override {
     return with_reader([&](Connection& db) { return sqlite::changed_since(db, after_seq, types, limit); });
   }
+  std::optional<CacheStats> cache_stats() const override {
+    if (!cache_) return CacheStats{};
+    auto st = cache_->stats();
+    return CacheStats{st.hits, st.misses, st.entries, st.bytes};
+  }
+  // Before the store is shared between threads.
+  void set_cache_bytes(size_t bytes) override {
+    cache_ = bytes ? std::make_unique<ResultCache>(bytes) : nullptr;
+  }
   std::string backend_name() const override { return "sqlite"; }
   bool reads_are_local() const override { return true; }
 
@@ -161,6 +177,29 @@ class SqliteStore final : public Store {
     auto member = group_.join(bulk);
     if (!member) return std::move(member).error();
     return std::unique_ptr<Transaction>(new SqliteTransaction(group_, std::move(member).value(), *writer_));
+  }
+
+  // Runs f(connection, cache session) on a pooled read connection. The
+  // session answers the statements it holds rows for, stamped with the
+  // commit count seen before f began; what f read from SQLite is kept if the
+  // count has not moved by the time f is done. If it moved while f mixed kept
+  // rows with fresh ones (a search's page from memory, its includes from a
+  // newer snapshot), f runs again on SQLite alone, in the same transaction.
+  template <class F>
+  auto with_cached_reader(F&& f, Snapshot snapshot = Snapshot::call)
+      -> decltype(f(std::declval<Connection&>(), nullptr)) {
+    return with_reader([&](Connection& db) {
+      CacheSession session(cache_.get(), cache_ ? commits_->stable() : std::nullopt);
+      auto result = f(db, &session);
+      if (!session.active()) return result;
+      const auto now = commits_->stable();
+      if (now == session.stamp()) {
+        if (result) session.publish(now);
+        return result;
+      }
+      if (!session.mixed()) return result;
+      return f(db, nullptr);
+    }, snapshot);
   }
 
   // Runs f on a pooled read connection.
@@ -190,9 +229,15 @@ class SqliteStore final : public Store {
     return result;
   }
 
+  // Enough for the hot part of a practice's records; each entry is one
+  // statement's rows (a read is one resource, a search page ten or so).
+  static constexpr size_t kDefaultCacheBytes = size_t{64} << 20;
+
   std::string path_;
+  std::unique_ptr<CommitCounter> commits_;  // shared with every process on the file
   std::unique_ptr<Connection> writer_;
   WriterGroup group_;  // owns the writer's turns and commits
+  std::unique_ptr<ResultCache> cache_;  // null when off
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> idle_;
   std::atomic<bool> reads_bring_change_seq_{false};
@@ -208,10 +253,13 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path) {
                            "connections");
   auto writer = Connection::open(path, false);
   if (!writer) return std::move(writer).error();
-  if (auto st = migrate(**writer); !st) return std::move(st).error();
+  auto commits = CommitCounter::open(path);
+  if (!commits) return std::move(commits).error();
+  if (auto st = migrate(**writer, latest_schema_version(), commits->get()); !st) return std::move(st).error();
   auto checkpointer = WalCheckpointer::start(path);
   if (!checkpointer) return std::move(checkpointer).error();
-  return std::unique_ptr<Store>(new SqliteStore(path, std::move(*writer), std::move(*checkpointer)));
+  return std::unique_ptr<Store>(
+      new SqliteStore(path, std::move(*commits), std::move(*writer), std::move(*checkpointer)));
 }
 
 }  // namespace fhirgw::store::sqlite

@@ -100,9 +100,14 @@ Status WriterGroup::commit_locked() {
   Status s;
   if (!transaction_open()) {
     s = lost();
-  } else if (auto st = db_.run_cached("COMMIT"); !st) {
-    (void)db_.exec("ROLLBACK");
-    s = std::move(st);
+  } else {
+    if (commits_counter_) commits_counter_->before_commit();
+    auto st = db_.run_cached("COMMIT");
+    if (!st) {
+      (void)db_.exec("ROLLBACK");
+      s = std::move(st);
+    }
+    if (commits_counter_) commits_counter_->after_commit();
   }
   if (s) {
     commits_.fetch_add(1, std::memory_order_relaxed);

@@ -21,6 +21,7 @@
 #include <mutex>
 
 #include "core/result.hpp"
+#include "store/sqlite/commit_counter.hpp"
 #include "store/sqlite/db.hpp"
 
 namespace fhirgw::store::sqlite {
@@ -31,7 +32,8 @@ class WriterGroup {
   // of them waits for the ones behind it.
   static constexpr int kMaxMembers = 64;
 
-  explicit WriterGroup(Connection& writer) : db_(writer) {}
+  // `commits`, if given, is moved around every COMMIT (store/sqlite/commit_counter.hpp).
+  explicit WriterGroup(Connection& writer, CommitCounter* commits = nullptr) : db_(writer), commits_counter_(commits) {}
 
   // One Store transaction's hold on the writer.
   class Member {
@@ -70,6 +72,7 @@ class WriterGroup {
   bool transaction_open() const;
 
   Connection& db_;
+  CommitCounter* commits_counter_;
   std::mutex mu_;  // the writer connection, held by one member at a time
   std::atomic<int> waiting_{0};  // threads in join() blocked on mu_
   bool open_ = false;            // the group's transaction is open
