@@ -10,6 +10,7 @@
 //       the row's columns (flag_at: a boolean column).
 //
 // Included by the two backends' operations.cpp only.
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <string>
@@ -89,6 +90,7 @@ class SearchRunner {
       return page;
     }
     GW_TRY_ASSIGN(sql, Compiler::page_sql(q));
+    page.matches.reserve(static_cast<size_t>(std::min(q.count, 100)));
     GW_TRY(x.each_row(sql, [&](const auto& row) {
       if (page.matches.size() == static_cast<size_t>(q.count)) {  // one more exists: there is a next page
         const Record& last = page.matches.back();

@@ -36,51 +36,57 @@ std::string ResultCache::key(const std::string& sql, const std::vector<Bind>& bi
   return k;
 }
 
+ResultCache::ResultCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+
 std::shared_ptr<const CachedRows> ResultCache::find(const std::string& key, uint64_t stamp) {
-  std::lock_guard g(mu_);
-  if (stamp != stamp_) {
-    ++misses_;
+  Shard& sh = shard_of(key);
+  std::lock_guard g(sh.mu);
+  auto it = stamp == sh.stamp ? sh.index.find(key) : sh.index.end();
+  if (it == sh.index.end()) {
+    ++sh.misses;
     return nullptr;
   }
-  auto it = index_.find(key);
-  if (it == index_.end()) {
-    ++misses_;
-    return nullptr;
-  }
-  ++hits_;
-  lru_.splice(lru_.begin(), lru_, it->second);
+  ++sh.hits;
+  sh.lru.splice(sh.lru.begin(), sh.lru, it->second);
   return it->second->rows;
 }
 
 void ResultCache::insert(std::string key, uint64_t stamp, std::shared_ptr<const CachedRows> rows) {
   const size_t bytes = key.size() + rows->bytes + kEntryOverhead;
-  if (bytes > max_bytes_ / 4) return;  // one answer may not crowd out the rest
+  const size_t budget = max_bytes_ / kShards;
+  if (bytes > budget / 4) return;  // one answer may not crowd out the rest
+  Shard& sh = shard_of(key);
   Lru dropped;  // destroyed after the lock is released
-  {
-    std::lock_guard g(mu_);
-    if (stamp < stamp_) return;
-    if (stamp > stamp_) {
-      index_.clear();
-      dropped.swap(lru_);
-      bytes_ = 0;
-      stamp_ = stamp;
-    }
-    if (index_.count(key)) return;  // another reader kept the same rows
-    lru_.push_front(Entry{std::move(key), std::move(rows), bytes});
-    index_.emplace(lru_.front().key, lru_.begin());
-    bytes_ += bytes;
-    while (bytes_ > max_bytes_) {
-      auto last = std::prev(lru_.end());
-      index_.erase(last->key);
-      bytes_ -= last->bytes;
-      dropped.splice(dropped.end(), lru_, last);
-    }
+  std::lock_guard g(sh.mu);
+  if (stamp < sh.stamp) return;
+  if (stamp > sh.stamp) {
+    sh.index.clear();
+    dropped.swap(sh.lru);
+    sh.bytes = 0;
+    sh.stamp = stamp;
+  }
+  if (sh.index.count(key)) return;  // another reader kept the same rows
+  sh.lru.push_front(Entry{std::move(key), std::move(rows), bytes});
+  sh.index.emplace(sh.lru.front().key, sh.lru.begin());
+  sh.bytes += bytes;
+  while (sh.bytes > budget) {
+    auto last = std::prev(sh.lru.end());
+    sh.index.erase(last->key);
+    sh.bytes -= last->bytes;
+    dropped.splice(dropped.end(), sh.lru, last);
   }
 }
 
 ResultCache::Stats ResultCache::stats() const {
-  std::lock_guard g(mu_);
-  return Stats{hits_, misses_, index_.size(), bytes_};
+  Stats st;
+  for (const auto& sh : shards_) {
+    std::lock_guard g(sh.mu);
+    st.hits += sh.hits;
+    st.misses += sh.misses;
+    st.entries += sh.index.size();
+    st.bytes += sh.bytes;
+  }
+  return st;
 }
 
 std::shared_ptr<const CachedRows> CacheSession::find(const std::string& key) {

@@ -11,7 +11,9 @@
 // statement's rows depend on nothing but its SQL, its bound values and the
 // database, so the key is exactly those.
 //
-// Bounded in bytes; the least recently used entries go first.
+// Bounded in bytes; the least recently used entries go first. Split into
+// shards by key, each with its own lock, share of the budget and stamp, so
+// the network threads reading at once seldom wait for each other.
 #include <cstdint>
 #include <list>
 #include <memory>
@@ -37,7 +39,7 @@ class ResultCache {
   // governed search binds its caller's patient list, which is seldom repeated.
   static constexpr size_t kMaxKeyBytes = 8192;
 
-  explicit ResultCache(size_t max_bytes) : max_bytes_(max_bytes) {}
+  explicit ResultCache(size_t max_bytes);
 
   // The key of a statement: its text and its values, unambiguously; empty if
   // too long to keep.
@@ -62,14 +64,19 @@ class ResultCache {
     size_t bytes;
   };
   using Lru = std::list<Entry>;  // most recently used first
+  struct Shard {
+    mutable std::mutex mu;
+    uint64_t stamp = 0;
+    Lru lru;
+    std::unordered_map<std::string_view, Lru::iterator> index;  // views of the entries' keys
+    size_t bytes = 0;
+    uint64_t hits = 0, misses = 0;
+  };
+  static constexpr size_t kShards = 16;
+  Shard& shard_of(std::string_view key) { return shards_[std::hash<std::string_view>{}(key) % kShards]; }
 
-  mutable std::mutex mu_;
-  const size_t max_bytes_;
-  uint64_t stamp_ = 0;
-  Lru lru_;
-  std::unordered_map<std::string_view, Lru::iterator> index_;  // views of the entries' keys
-  size_t bytes_ = 0;
-  uint64_t hits_ = 0, misses_ = 0;
+  const size_t max_bytes_;  // of the whole cache; each shard holds a kShards-th of it
+  Shard shards_[kShards];
 };
 
 // One reader call's use of the cache. Lookups are at the count the call saw
