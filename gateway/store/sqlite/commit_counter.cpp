@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace fhirgw::store::sqlite {
 
@@ -16,7 +17,11 @@ static_assert(std::atomic<uint64_t>::is_always_lock_free, "the count is shared b
 }  // namespace
 
 Result<std::unique_ptr<CommitCounter>> CommitCounter::open(const std::string& db_path) {
-  const std::string path = path_for(db_path);
+  // Beside the file itself, as SQLite's -wal and -shm are: two names for one
+  // database (a symbolic link, a relative path) must share one count.
+  std::error_code ec;
+  auto real = std::filesystem::canonical(db_path, ec);
+  const std::string path = path_for(ec ? db_path : real.string());
   auto failed = [&](const char* what) {
     return Error::internal(std::string("Cannot ") + what + " the store's commit count " + path + ": " +
                            std::strerror(errno));

@@ -29,7 +29,8 @@ namespace fhirgw::store::sqlite {
 
 class CommitCounter {
  public:
-  // Maps `<db_path>-commits`, creating it (zero) if absent.
+  // Maps `<db>-commits` beside the database file (symbolic links followed),
+  // creating it (zero) if absent.
   static Result<std::unique_ptr<CommitCounter>> open(const std::string& db_path);
   ~CommitCounter();
   CommitCounter(const CommitCounter&) = delete;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <thread>
 
 #include "store/sqlite/commit_counter.hpp"
@@ -136,6 +137,19 @@ TEST_F(CommitCounterTest, ProcessesShareOneCountThatOnlyGrows) {
   auto next = (*a)->stable();
   ASSERT_TRUE(next.has_value());
   EXPECT_GT(*next, *first);
+}
+
+TEST_F(CommitCounterTest, TwoNamesOfOneDatabaseShareOneCount) {
+  const auto real = dir_ / "real.db";
+  { std::ofstream(real.string()) << ""; }
+  std::filesystem::create_symlink(real, dir_ / "link.db");
+  auto a = CommitCounter::open(real.string()), b = CommitCounter::open((dir_ / "link.db").string());
+  ASSERT_TRUE(a.ok() && b.ok());
+  (*b)->before_commit();
+  EXPECT_EQ((*a)->stable(), std::nullopt);
+  (*b)->after_commit();
+  EXPECT_EQ((*a)->stable(), (*b)->stable());
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "link.db-commits"));
 }
 
 TEST_F(CommitCounterTest, AnUnwritableFolderIsAClearError) {
