@@ -11,6 +11,7 @@
 #include "core/json.hpp"
 #include "gateway_process.hpp"
 #include "http_client.hpp"
+#include "json_body.hpp"
 
 using namespace fhirgw;
 using namespace fhirgw::testing;
@@ -19,12 +20,6 @@ namespace {
 
 const std::string kNhs = "https://fhir.nhs.uk/Id/nhs-number";
 const std::string kComplexCase = "https://fhir-gateway.org.uk/CodeSystem/care-flag|complex-case";
-
-json::Document parse(const std::string& text) {
-  auto d = json::parse(text);
-  EXPECT_TRUE(d.ok()) << text.substr(0, 500);
-  return d.ok() ? std::move(d).value() : json::Document(rapidjson::kObjectType);
-}
 
 std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 

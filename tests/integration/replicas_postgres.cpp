@@ -8,18 +8,13 @@
 #include "core/json.hpp"
 #include "gateway_process.hpp"
 #include "http_client.hpp"
+#include "json_body.hpp"
 #include "postgres_server.hpp"
 
 using namespace fhirgw;
 using namespace fhirgw::testing;
 
 namespace {
-
-json::Document parse(const std::string& text) {
-  auto d = json::parse(text);
-  EXPECT_TRUE(d.ok()) << text;
-  return d.ok() ? std::move(d).value() : json::Document();
-}
 
 std::string patient_json(const std::string& given, const std::string& id = {}) {
   return R"({"resourceType":"Patient",)" + (id.empty() ? std::string() : R"("id":")" + id + R"(",)") +

@@ -7,17 +7,12 @@
 #include "core/json.hpp"
 #include "gateway_process.hpp"
 #include "http_client.hpp"
+#include "json_body.hpp"
 
 using namespace fhirgw;
 using namespace fhirgw::testing;
 
 namespace {
-
-json::Document parse(const std::string& text) {
-  auto d = json::parse(text);
-  EXPECT_TRUE(d.ok()) << text;
-  return d.ok() ? std::move(d).value() : json::Document();
-}
 
 // UK Core: an NHS number carries its verification status.
 const std::string kVerified =

@@ -10,17 +10,12 @@
 #include "core/json.hpp"
 #include "gateway_process.hpp"
 #include "http_client.hpp"
+#include "json_body.hpp"
 
 using namespace fhirgw;
 using namespace fhirgw::testing;
 
 namespace {
-
-json::Document parse(const std::string& text) {
-  auto d = json::parse(text);
-  EXPECT_TRUE(d.ok()) << text;
-  return d.ok() ? std::move(d).value() : json::Document();
-}
 
 std::string patient_json(const std::string& id, const std::string& given) {
   return R"({"resourceType":"Patient","id":")" + id + R"(","name":[{"family":"Twofold","given":[")" + given +
