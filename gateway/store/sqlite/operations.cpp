@@ -1,6 +1,5 @@
 #include "store/sqlite/operations.hpp"
 
-
 #include <cstdlib>
 
 #include "core/fhir_time.hpp"
@@ -123,13 +122,6 @@ struct Exec {
 using Compiler = sql::SearchCompiler<Dialect>;
 using Runner = sql::SearchRunner<Compiler, Exec>;
 
-// Governance columns, meta stamping and unchanged detection: store/resource_meta (shared by both backends).
-// Writes (put, put_document): store/sqlite/write.cpp.
-
-}  // namespace
-
-namespace {
-
 // The one row of a read, if any.
 Result<std::optional<Record>> read_one(Connection& db, const Sql& query, bool with_change_seq, CacheSession* cache) {
   Exec x{db, cache};
@@ -140,6 +132,9 @@ Result<std::optional<Record>> read_one(Connection& db, const Sql& query, bool wi
   }));
   return out;
 }
+
+// Governance columns, meta stamping and unchanged detection: store/resource_meta (shared by both backends).
+// Writes (put, put_document): store/sqlite/write.cpp.
 
 }  // namespace
 
