@@ -9,6 +9,7 @@
 
 #include "store/sqlite/commit_counter.hpp"
 #include "store/sqlite/result_cache.hpp"
+#include "sqlite_file_fixture.hpp"
 #include "store_fixture.hpp"
 
 using namespace fhirgw;
@@ -99,19 +100,11 @@ TEST(ResultCacheTest, ASessionKeepsWhatItReadOnlyIfNothingWasCommittedMeanwhile)
   EXPECT_EQ(mid_commit.find("q"), nullptr);
 }
 
-class CommitCounterTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "fhirgw-commits-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
-};
+// A fresh folder and database file (tests/unit/store/sqlite_file_fixture.hpp).
+class CommitCounterTest : public SqliteFileTest {};
 
 TEST_F(CommitCounterTest, ProcessesShareOneCountThatOnlyGrows) {
-  const std::string db = (dir_ / "s.db").string();
+  const std::string& db = path_;
   auto a = CommitCounter::open(db), b = CommitCounter::open(db);  // two mappings, as two processes have
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_TRUE(std::filesystem::exists(CommitCounter::path_for(db)));
