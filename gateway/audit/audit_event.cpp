@@ -248,3 +248,26 @@ Result<std::string> audit_event_json(const store::AuditRow& row) {
 }
 
 }  // namespace fhirgw::audit
+
+namespace fhirgw::audit {
+
+std::string altered_fact(const store::AuditRow& row) {
+  if (!row.entry.empty() && row.entry.front() == '{') return "";  // format 1: no searchable facts derived
+  int64_t recorded_ms = 0;
+  auto record = record_of(row.entry, recorded_ms);
+  if (!record) return "entry";
+  const store::AuditRow want = to_row(*record, recorded_ms, row.seq);
+  const std::pair<const char*, bool> facts[] = {
+      {"recorded", want.recorded_ms == row.recorded_ms},   {"request_id", want.request_id == row.request_id},
+      {"client_id", want.client_id == row.client_id},      {"organisation", want.organisation == row.organisation},
+      {"purpose", want.purpose == row.purpose},            {"action", want.action == row.action},
+      {"resource_type", want.resource_type == row.resource_type}, {"status", want.status == row.status},
+      {"outcome", want.outcome == row.outcome},            {"patients", want.patients == row.patients},
+      {"entities", want.entities == row.entities},         {"agreements", want.agreements == row.agreements},
+      {"policy_version", want.policy_version == row.policy_version}};
+  for (const auto& [name, same] : facts)
+    if (!same) return name;
+  return "";
+}
+
+}  // namespace fhirgw::audit

@@ -172,6 +172,9 @@ Result<VerifyReport> verify(store::AuditLog& log) {
         fail("entry " + std::to_string(r.seq) + " does not follow its predecessor");
       } else if (chain_hash(r.prev_hash, r.entry) != r.hash) {
         fail("entry " + std::to_string(r.seq) + " was altered after it was written");
+      } else if (auto fact = altered_fact(r); !fact.empty()) {
+        fail("entry " + std::to_string(r.seq) + " was altered after it was written: its " + fact +
+             " is not the one its hashed entry records");
       }
       if (!report.intact) return report;
       prev = r.hash;

@@ -6,18 +6,53 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "core/json.hpp"
 #include "store/audit_chain.hpp"
 #include "audit_samples.hpp"
 #include "gateway_process.hpp"
+#include "journal_file.hpp"
 
 using namespace fhirgw;
 
 namespace {
 
 audit::AuditRecord sample(int i) { return fhirgw::testing::sample_audit_record(i); }
+
+int64_t count_rows(const std::string& db, const std::string& from) {
+  sqlite3* h = nullptr;
+  sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* st = nullptr;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(h, ("SELECT count(*) FROM " + from).c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return n;
+}
+
+void insert_legacy_row(const std::string& db, const store::AuditRow& r) {
+  sqlite3* h = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &h), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(h, "INSERT INTO audit VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st, nullptr),
+            SQLITE_OK);
+  const std::string* text[] = {&r.request_id, &r.client_id, &r.organisation, &r.purpose, &r.action,
+                               &r.resource_type};
+  sqlite3_bind_int64(st, 1, r.seq);
+  sqlite3_bind_int64(st, 2, r.recorded_ms);
+  for (int i = 0; i < 6; ++i) sqlite3_bind_text(st, 3 + i, text[i]->c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 9, r.status);
+  const std::string* rest[] = {&r.outcome, &r.patients, &r.entities, &r.agreements, &r.policy_version,
+                               &r.entry, &r.prev_hash, &r.hash};
+  for (int i = 0; i < 8; ++i) sqlite3_bind_text(st, 10 + i, rest[i]->c_str(), -1, SQLITE_TRANSIENT);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+}
 
 void exec_raw(const std::string& db, const std::string& sql) {
   sqlite3* h = nullptr;
@@ -83,27 +118,41 @@ TEST(AuditTrail, TwoInstancesOnOneStoreShareOneIntactChain) {
   EXPECT_EQ(report->entries, 60);
 }
 
-TEST(AuditTrail, TheDatabaseRefusesEditsAndVerifyCatchesTampering) {
+TEST(AuditTrail, VerifyCatchesAnEntryAlteredOrDeletedInTheJournal) {
   fhirgw::testing::TempDir dir;
   std::string url = "sqlite:" + dir.file("g.db");
   auto log = store::open_audit_log(url);
   auto trail = audit::AuditTrail::open(**log);
   for (int i = 0; i < 10; ++i) ASSERT_TRUE((*trail)->record(sample(i)).ok());
-  std::string file = dir.file("g.audit.db");
-  {
-    sqlite3* h = nullptr;
-    sqlite3_open(file.c_str(), &h);
-    EXPECT_NE(sqlite3_exec(h, "DELETE FROM audit WHERE seq = 3", nullptr, nullptr, nullptr), SQLITE_OK);
-    EXPECT_NE(sqlite3_exec(h, "UPDATE audit SET client_id='x' WHERE seq = 3", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(h);
-  }
-  // Someone with file access drops the guard and edits an entry: verify sees it.
-  exec_raw(file, "DROP TRIGGER audit_no_update; UPDATE audit SET json = replace(json, 'ageuk-app', 'someone') WHERE seq = 4;");
+  const std::string file = dir.file("g.audit.journal");
+  auto lines = fhirgw::testing::journal_lines(file);
+  ASSERT_EQ(lines.size(), 10u);
+  // Someone with file access edits an entry's hashed text: verify sees it.
+  const std::string original = lines[3];
+  auto at = lines[3].find("ageuk-app", lines[3].find("\"entry\""));
+  ASSERT_NE(at, std::string::npos);
+  lines[3].replace(at, 9, "someone");
+  fhirgw::testing::write_journal_lines(file, lines);
   auto altered = audit::verify(**log);
+  ASSERT_TRUE(altered.ok()) << altered.error().message();
   EXPECT_FALSE(altered->intact);
   EXPECT_EQ(altered->first_bad_seq, 4);
-  exec_raw(file, "DROP TRIGGER audit_no_delete; DELETE FROM audit WHERE seq >= 4 AND seq <= 5;");
+  EXPECT_NE(altered->problem.find("altered"), std::string::npos) << altered->problem;
+  // ... or only the searchable copy of a fact, to hide the entry from a search.
+  lines[3] = original;
+  lines[3].replace(lines[3].find("ageuk-app"), 9, "someone");
+  ASSERT_LT(lines[3].find("someone"), lines[3].find("\"entry\""));
+  fhirgw::testing::write_journal_lines(file, lines);
+  auto hidden = audit::verify(**log);
+  ASSERT_TRUE(hidden.ok());
+  EXPECT_FALSE(hidden->intact);
+  EXPECT_EQ(hidden->first_bad_seq, 4);
+  EXPECT_NE(hidden->problem.find("client_id"), std::string::npos) << hidden->problem;
+  // ... or removes entries 4 and 5.
+  lines.erase(lines.begin() + 3, lines.begin() + 5);
+  fhirgw::testing::write_journal_lines(file, lines);
   auto deleted = audit::verify(**log);
+  ASSERT_TRUE(deleted.ok());
   EXPECT_FALSE(deleted->intact);
   EXPECT_NE(deleted->problem.find("missing"), std::string::npos) << deleted->problem;
 }
@@ -210,17 +259,15 @@ TEST(AuditTrail, EntriesWrittenAsWholeAuditEventsStillVerifyAndRead) {
   EXPECT_FALSE(audit::audit_event_json(bad).ok());
 }
 
-TEST(AuditTrail, TheLogIsCopiedIntoTheTrailFileWhileOpen) {
-  // Group commits only sync the log; the checkpointer's thread copies it into
-  // the file once it passes 1,000 pages, without anyone closing the trail.
+TEST(AuditTrail, TheIndexCatchesUpInTheBackground) {
+  // Appends only write the journal; the index follows on its own thread,
+  // without any query asking for it.
   fhirgw::testing::TempDir dir;
   auto log = store::open_audit_log("sqlite:" + dir.file("g.db"));
   ASSERT_TRUE(log.ok()) << log.error().message();
-  const std::string file = dir.file("g.audit.db");
-  const auto before = std::filesystem::file_size(file);
   int64_t seq = 0;
   std::string prev = store::kAuditGenesis;
-  for (int batch = 0; batch < 40; ++batch) {  // 20,000 entries, some 8 MB of log
+  for (int batch = 0; batch < 20; ++batch) {  // 10,000 entries
     std::vector<store::AuditRow> rows;
     for (int i = 0; i < 500; ++i) {
       rows.push_back(audit::to_row(sample(static_cast<int>(seq)), 1700000000000 + seq, seq + 1));
@@ -231,11 +278,110 @@ TEST(AuditTrail, TheLogIsCopiedIntoTheTrailFileWhileOpen) {
     }
     ASSERT_TRUE((*log)->append(rows).ok());
   }
-  // Waits for the thread (no timing is asserted: only that the copy happens).
-  for (int i = 0; i < 600 && std::filesystem::file_size(file) < before + (4u << 20); ++i)
+  // Waits for the thread (no timing is asserted: only that it indexes everything).
+  int64_t indexed = 0;
+  for (int i = 0; i < 1200 && indexed < 10000; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  EXPECT_GE(std::filesystem::file_size(file), before + (4u << 20));
-  EXPECT_EQ((*log)->last()->value().seq, 20000);
+    indexed = count_rows(dir.file("g.audit.db"), "audit_index");
+  }
+  EXPECT_EQ(indexed, 10000);
+  EXPECT_EQ((*log)->last()->value().seq, 10000);
+}
+
+TEST(AuditTrail, QueriesSeeEveryEntryTheMomentItIsDurable) {
+  fhirgw::testing::TempDir dir;
+  auto log = store::open_audit_log("sqlite:" + dir.file("g.db"));
+  auto trail = audit::AuditTrail::open(**log);
+  for (int i = 0; i < 300; ++i) {
+    ASSERT_TRUE((*trail)->record(sample(i)).ok());
+    store::AuditQuery q;
+    q.after_seq = i;  // the entry just recorded, whether or not the index thread has reached it
+    auto rows = (*log)->query(q);
+    ASSERT_TRUE(rows.ok()) << rows.error().message();
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ(rows->front().seq, i + 1);
+  }
+}
+
+TEST(AuditTrail, ATornLastLineIsCutOffAndTheChainGoesOn) {
+  // A process that died mid-write, before the sync that would have
+  // acknowledged the entry, leaves part of a line.
+  fhirgw::testing::TempDir dir;
+  std::string url = "sqlite:" + dir.file("g.db");
+  {
+    auto log = store::open_audit_log(url);
+    auto trail = audit::AuditTrail::open(**log);
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*trail)->record(sample(i)).ok());
+  }
+  fhirgw::testing::append_to_journal(dir.file("g.audit.journal"), R"({"seq":6,"recorded_ms":17000000)");
+  auto log = store::open_audit_log(url);
+  ASSERT_TRUE(log.ok()) << log.error().message();
+  EXPECT_EQ((*log)->last()->value().seq, 5);  // the torn line is no entry
+  auto trail = audit::AuditTrail::open(**log);
+  ASSERT_TRUE((*trail)->record(sample(6)).ok());
+  auto report = audit::verify(**log);
+  ASSERT_TRUE(report.ok()) << report.error().message();
+  EXPECT_TRUE(report->intact) << report->problem;
+  EXPECT_EQ(report->entries, 6);
+  EXPECT_EQ(fhirgw::testing::journal_lines(dir.file("g.audit.journal")).size(), 6u);
+}
+
+TEST(AuditTrail, AnIndexThatDoesNotMatchTheJournalIsRebuilt) {
+  // A journal restored from an older backup: the index points past its end.
+  fhirgw::testing::TempDir dir;
+  std::string url = "sqlite:" + dir.file("g.db");
+  const std::string file = dir.file("g.audit.journal");
+  {
+    auto log = store::open_audit_log(url);
+    auto trail = audit::AuditTrail::open(**log);
+    for (int i = 0; i < 10; ++i) ASSERT_TRUE((*trail)->record(sample(i)).ok());
+    ASSERT_EQ((*log)->query({})->size(), 10u);  // indexed
+  }
+  auto lines = fhirgw::testing::journal_lines(file);
+  lines.resize(6);
+  fhirgw::testing::write_journal_lines(file, lines);
+  auto log = store::open_audit_log(url);
+  ASSERT_TRUE(log.ok()) << log.error().message();
+  auto rows = (*log)->query({});
+  ASSERT_TRUE(rows.ok()) << rows.error().message();
+  EXPECT_EQ(rows->size(), 6u);
+  store::AuditQuery q;
+  q.patient = "pat-1";
+  EXPECT_EQ((*log)->query(q)->size(), 2u);
+}
+
+TEST(AuditTrail, ATrailKeptInTheOlderTableMovesIntoTheJournalIntact) {
+  // Trails written before the journal kept each entry as a row of `audit`.
+  fhirgw::testing::TempDir dir;
+  const std::string db = dir.file("g.audit.db");
+  exec_raw(db, R"SQL(
+    CREATE TABLE audit (seq INTEGER PRIMARY KEY, recorded_ms INTEGER NOT NULL, request_id TEXT NOT NULL,
+      client_id TEXT NOT NULL, organisation TEXT NOT NULL, purpose TEXT NOT NULL, action TEXT NOT NULL,
+      resource_type TEXT NOT NULL, status INTEGER NOT NULL, outcome TEXT NOT NULL, patients TEXT NOT NULL,
+      entities TEXT NOT NULL, agreements TEXT NOT NULL, policy_version TEXT NOT NULL, json TEXT NOT NULL,
+      prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+      BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;)SQL");
+  std::string prev = store::kAuditGenesis;
+  for (int i = 1; i <= 3000; ++i) {
+    store::AuditRow r = audit::to_row(sample(i), 1700000000000 + i, i);
+    r.prev_hash = prev;
+    r.hash = audit::chain_hash(prev, r.entry);
+    prev = r.hash;
+    if (i == 2500) r.entry += " ";  // altered before the move: it must stay detectable
+    insert_legacy_row(db, r);
+  }
+  auto log = store::open_audit_log("sqlite:" + dir.file("g.db"));
+  ASSERT_TRUE(log.ok()) << log.error().message();
+  EXPECT_EQ(count_rows(db, "sqlite_master WHERE name = 'audit'"), 0);  // the table is gone
+  auto report = audit::verify(**log);
+  ASSERT_TRUE(report.ok()) << report.error().message();
+  EXPECT_FALSE(report->intact);
+  EXPECT_EQ(report->first_bad_seq, 2500);
+  EXPECT_EQ((*log)->last()->value().seq, 3000);
+  store::AuditQuery q;
+  q.after_seq = 2990;
+  EXPECT_EQ((*log)->query(q)->size(), 10u);
 }
 
 }  // namespace
