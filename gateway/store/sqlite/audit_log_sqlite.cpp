@@ -84,10 +84,10 @@ class SqliteAuditLog : public AuditLog {
   }
   ~SqliteAuditLog() override {
     {
-      std::lock_guard lock(wake_mu_);
+      std::lock_guard lock(stop_mu_);
       stop_ = true;
     }
-    wake_cv_.notify_one();
+    stop_cv_.notify_one();
     if (indexer_.joinable()) indexer_.join();
     checkpointer_->unwatch(*index_);
   }
@@ -100,15 +100,9 @@ class SqliteAuditLog : public AuditLog {
     return {};
   }
 
-  Status append(std::vector<AuditRow>& rows) override {
-    if (auto s = journal_->append(rows); !s.ok()) return s;
-    {
-      std::lock_guard lock(wake_mu_);
-      wake_ = true;
-    }
-    wake_cv_.notify_one();
-    return {};
-  }
+  // The index thread is not woken per append: it looks once a second and
+  // indexes in large chunks, which cost about a third per entry of small ones.
+  Status append(std::vector<AuditRow>& rows) override { return journal_->append(rows); }
 
   Result<std::optional<AuditRow>> last() override {
     auto last = journal_->last();
@@ -118,6 +112,8 @@ class SqliteAuditLog : public AuditLog {
   }
 
   Result<std::vector<AuditRow>> query(const AuditQuery& q) override {
+    // The index thread may hold the lock while starved at idle priority: let it finish its chunk.
+    if (indexer_.joinable()) set_priority(indexer_.native_handle(), false);
     std::lock_guard lock(index_mu_);
     if (auto s = catch_up_locked(); !s.ok()) return s.error();
     std::string sql = "SELECT seq, journal_offset, journal_length FROM audit_index WHERE seq > ?";
@@ -323,32 +319,35 @@ class SqliteAuditLog : public AuditLog {
     return {};
   }
 
-  static void set_idle_priority(bool idle) {
+  // Without CAP_SYS_NICE, leaving SCHED_IDLE may be refused: the thread then
+  // stays idle and queries index what is left themselves.
+  static void set_priority(pthread_t thread, bool idle) {
     sched_param param{};
-    (void)pthread_setschedparam(pthread_self(), idle ? SCHED_IDLE : SCHED_OTHER, &param);
+    (void)pthread_setschedparam(thread, idle ? SCHED_IDLE : SCHED_OTHER, &param);
   }
 
   // Indexes in idle time: the thread runs only when no request wants a CPU,
-  // in small chunks so that a query never waits long for its lock. A backlog
-  // past kUrgentBacklogBytes is indexed at normal priority.
+  // once a second, in chunks of kIdleChunk entries (~5.5 µs an entry in bulk,
+  // against ~14 µs for the one-row commits of a per-request insert). A query
+  // indexes what is left itself, so it never misses an entry; a backlog past
+  // kUrgentBacklogBytes is indexed at normal priority, so that such a query
+  // stays short under sustained load, and a query raises the thread to normal
+  // priority for the chunk it may be waiting on.
   void index_loop() {
-    bool idle = true;
-    set_idle_priority(true);
-    std::unique_lock lock(wake_mu_);
+    std::unique_lock lock(stop_mu_);
     while (!stop_) {
-      wake_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_ || wake_; });
-      wake_ = false;
+      stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
       lock.unlock();
       for (bool more = true; more;) {
         auto size = journal_->size();
         bool urgent = size.ok() && *size - indexed_end_.load(std::memory_order_relaxed) > kUrgentBacklogBytes;
-        if (urgent == idle) set_idle_priority(idle = !urgent);
+        set_priority(pthread_self(), !urgent);  // also ends a boost a query gave the last chunk
         Result<bool> step = false;
         {
           std::lock_guard index_lock(index_mu_);
           step = index_chunk_locked(kIdleChunk);
         }
-        std::lock_guard stop_lock(wake_mu_);
+        std::lock_guard stop_lock(stop_mu_);
         more = step.ok() && *step && !stop_;  // on an error, try again at the next wake
       }
       lock.lock();
@@ -356,8 +355,8 @@ class SqliteAuditLog : public AuditLog {
   }
 
   static constexpr size_t kQueryChunk = 4096;
-  static constexpr size_t kIdleChunk = 256;
-  static constexpr int64_t kUrgentBacklogBytes = 64 << 20;
+  static constexpr size_t kIdleChunk = 2048;
+  static constexpr int64_t kUrgentBacklogBytes = int64_t{256} << 20;
 
   std::unique_ptr<AuditJournal> journal_;
   std::mutex index_mu_;  // the index connection
@@ -365,9 +364,9 @@ class SqliteAuditLog : public AuditLog {
   std::atomic<int64_t> indexed_end_{0};
   std::mutex scan_mu_;
   int64_t scan_seq_ = -1, scan_offset_ = 0;  // where the last scan stopped
-  std::mutex wake_mu_;
-  std::condition_variable wake_cv_;
-  bool wake_ = false, stop_ = false;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stop_ = false;
   std::thread indexer_;
   // The index's log is copied into its file on the checkpointer's thread.
   std::unique_ptr<sqlite::WalCheckpointer> checkpointer_;
