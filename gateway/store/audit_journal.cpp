@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "store/audit_chain.hpp"
 
@@ -68,34 +69,39 @@ bool read_exact(int fd, std::string& out, int64_t offset, size_t length) {
 
 }  // namespace
 
+// The text fields of a line, in the order they are written.
+constexpr std::pair<const char*, std::string AuditRow::*> kTextFields[] = {
+    {"request_id", &AuditRow::request_id},
+    {"client_id", &AuditRow::client_id},
+    {"organisation", &AuditRow::organisation},
+    {"purpose", &AuditRow::purpose},
+    {"action", &AuditRow::action},
+    {"resource_type", &AuditRow::resource_type},
+    {"outcome", &AuditRow::outcome},
+    {"patients", &AuditRow::patients},
+    {"entities", &AuditRow::entities},
+    {"agreements", &AuditRow::agreements},
+    {"policy_version", &AuditRow::policy_version},
+    {"entry", &AuditRow::entry},
+    {"prev_hash", &AuditRow::prev_hash},
+    {"hash", &AuditRow::hash},
+};
+
 std::string encode_journal_line(const AuditRow& r) {
   rapidjson::StringBuffer sb;
   rapidjson::Writer<rapidjson::StringBuffer> w(sb);
-  auto str = [&](const char* key, const std::string& v) {
-    w.Key(key);
-    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
-  };
   w.StartObject();
   w.Key("seq");
   w.Int64(r.seq);
   w.Key("recorded_ms");
   w.Int64(r.recorded_ms);
-  str("request_id", r.request_id);
-  str("client_id", r.client_id);
-  str("organisation", r.organisation);
-  str("purpose", r.purpose);
-  str("action", r.action);
-  str("resource_type", r.resource_type);
   w.Key("status");
   w.Int(r.status);
-  str("outcome", r.outcome);
-  str("patients", r.patients);
-  str("entities", r.entities);
-  str("agreements", r.agreements);
-  str("policy_version", r.policy_version);
-  str("entry", r.entry);
-  str("prev_hash", r.prev_hash);
-  str("hash", r.hash);
+  for (const auto& [key, member] : kTextFields) {
+    const std::string& v = r.*member;
+    w.Key(key);
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  }
   w.EndObject();
   return std::string(sb.GetString(), sb.GetSize());
 }
@@ -112,23 +118,16 @@ Result<AuditRow> decode_journal_line(std::string_view line) {
     out = it->value.GetInt64();
     return true;
   };
-  auto text = [&](const char* key, std::string& out) {
-    auto it = d.FindMember(key);
-    if (it == d.MemberEnd() || !it->value.IsString()) return false;
-    out.assign(it->value.GetString(), it->value.GetStringLength());
-    return true;
-  };
   int64_t status = 0;
   if (!integer("seq", r.seq) || !integer("recorded_ms", r.recorded_ms) || !integer("status", status))
     return bad("seq, recorded_ms and status must be integers");
   r.status = static_cast<int>(status);
-  if (!text("request_id", r.request_id) || !text("client_id", r.client_id) ||
-      !text("organisation", r.organisation) || !text("purpose", r.purpose) || !text("action", r.action) ||
-      !text("resource_type", r.resource_type) || !text("outcome", r.outcome) || !text("patients", r.patients) ||
-      !text("entities", r.entities) || !text("agreements", r.agreements) ||
-      !text("policy_version", r.policy_version) || !text("entry", r.entry) || !text("prev_hash", r.prev_hash) ||
-      !text("hash", r.hash))
-    return bad("a text field is missing (entry " + std::to_string(r.seq) + ")");
+  for (const auto& [key, member] : kTextFields) {
+    auto it = d.FindMember(key);
+    if (it == d.MemberEnd() || !it->value.IsString())
+      return bad(std::string(key) + " is missing or not text (entry " + std::to_string(r.seq) + ")");
+    (r.*member).assign(it->value.GetString(), it->value.GetStringLength());
+  }
   return r;
 }
 

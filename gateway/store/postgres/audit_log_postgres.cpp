@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "store/audit_chain.hpp"
+#include "store/audit_like.hpp"
 #include "store/postgres/pg.hpp"
 #include "store/postgres/pool.hpp"
 #include "store/postgres/schema.hpp"
@@ -34,15 +35,6 @@ AuditRow row_from(const Rows& rows, int i) {
   r.prev_hash = rows.text_at(i, 15);
   r.hash = rows.text_at(i, 16);
   return r;
-}
-
-std::string escape_like(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
 }
 
 class PostgresAuditLog final : public AuditLog {
@@ -123,11 +115,11 @@ class PostgresAuditLog final : public AuditLog {
     }
     if (!q.patient.empty()) {
       sql << " AND (' ' || patients || ' ') LIKE ";
-      sql.bind("% " + escape_like(q.patient) + " %") << " ESCAPE '\\'";
+      sql.bind(audit_patient_pattern(q.patient)) << " ESCAPE '\\'";
     }
     if (!q.entity.empty()) {
       sql << " AND (' ' || entities) LIKE ";
-      sql.bind("% " + escape_like(q.entity) + "%") << " ESCAPE '\\'";
+      sql.bind(audit_entity_pattern(q.entity)) << " ESCAPE '\\'";
     }
     sql << " ORDER BY seq LIMIT ";
     sql.bind(static_cast<int64_t>(std::clamp(q.limit, 1, 10000)));

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "store/audit_chain.hpp"
+#include "store/audit_like.hpp"
 #include "store/audit_journal.hpp"
 #include "store/audit_log.hpp"
 #include "store/sqlite/db.hpp"
@@ -66,15 +67,6 @@ AuditRow legacy_row(const sqlite::Statement& s) {
   return r;
 }
 
-std::string escape_like(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '%' || c == '_' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
 class SqliteAuditLog : public AuditLog {
  public:
   SqliteAuditLog(std::unique_ptr<AuditJournal> journal, std::unique_ptr<Connection> index,
@@ -125,11 +117,11 @@ class SqliteAuditLog : public AuditLog {
     if (!q.outcome.empty()) { sql += " AND outcome = ?"; binds.emplace_back(q.outcome); }
     if (!q.patient.empty()) {
       sql += " AND (' ' || patients || ' ') LIKE ? ESCAPE '\\'";
-      binds.emplace_back("% " + escape_like(q.patient) + " %");
+      binds.emplace_back(audit_patient_pattern(q.patient));
     }
     if (!q.entity.empty()) {
       sql += " AND (' ' || entities) LIKE ? ESCAPE '\\'";
-      binds.emplace_back("% " + escape_like(q.entity) + "%");
+      binds.emplace_back(audit_entity_pattern(q.entity));
     }
     sql += " ORDER BY seq LIMIT ?";
     binds.emplace_back(static_cast<int64_t>(std::clamp(q.limit, 1, 10000)));
