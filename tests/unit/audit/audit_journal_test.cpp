@@ -4,8 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 
+#include "audit/audit_event.hpp"
+#include "audit_samples.hpp"
 #include "gateway_process.hpp"
 #include "journal_file.hpp"
 
@@ -13,22 +14,10 @@ using namespace fhirgw;
 
 namespace {
 
+// A partner's read, its entry text replaced by one that needs escaping.
 store::AuditRow row(int64_t seq) {
-  store::AuditRow r;
-  r.seq = seq;
-  r.recorded_ms = 1700000000000 + seq;
-  r.request_id = "req-" + std::to_string(seq);
-  r.client_id = "ageuk-app";
-  r.organisation = "AGEUK1";
-  r.purpose = "CAREMGT";
-  r.action = "read";
-  r.resource_type = "CarePlan";
-  r.status = 200;
-  r.outcome = "0";
-  r.patients = "pat-1";
-  r.entities = "CarePlan/cp1/_history/1";
-  r.agreements = "dsa-frailty";
-  r.policy_version = "2025.1";
+  store::AuditRow r = audit::to_row(fhirgw::testing::sample_audit_record(static_cast<int>(seq)),
+                                    1700000000000 + seq, seq);
   r.entry = R"([2,"quotes \" and a\nnewline","é"])";
   return r;
 }
