@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "core/file_io.hpp"
+
 namespace fhirgw::adapters {
 
 namespace {
@@ -66,15 +68,8 @@ Status PartSpool::open() {
 }
 
 Status PartSpool::write(const std::string& bytes) {
-  size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::pwrite(fileno(file_), bytes.data() + done, bytes.size() - done, flushed_ + static_cast<int64_t>(done));
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Error::internal(std::string("cannot write the parts spool file: ") + std::strerror(errno));
-    }
-    done += static_cast<size_t>(n);
-  }
+  if (!file_io::write_all_at(fileno(file_), bytes, flushed_))
+    return Error::internal(std::string("cannot write the parts spool file: ") + std::strerror(errno));
   flushed_ += static_cast<int64_t>(bytes.size());
   return {};
 }
@@ -86,13 +81,8 @@ Status PartSpool::read_at(int64_t offset, size_t size, std::string& out) {
   // The part already in the file, then the part still in the write buffer.
   size_t from_file =
       offset >= flushed_ ? 0 : static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(size), flushed_ - offset));
-  size_t done = 0;
-  while (done < from_file) {
-    ssize_t n = ::pread(fileno(file_), out.data() + done, from_file - done, offset + static_cast<int64_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Error::internal(std::string("cannot read the parts spool file: ") + std::strerror(errno));
-    done += static_cast<size_t>(n);
-  }
+  if (!file_io::read_exact_at(fileno(file_), out.data(), from_file, offset))
+    return Error::internal(std::string("cannot read the parts spool file: ") + std::strerror(errno));
   if (from_file < size) {
     size_t at = static_cast<size_t>(offset + static_cast<int64_t>(from_file) - flushed_);
     std::memcpy(out.data() + from_file, buffer_.data() + at, size - from_file);

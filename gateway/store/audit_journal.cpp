@@ -12,6 +12,7 @@
 #include <cstring>
 #include <utility>
 
+#include "core/file_io.hpp"
 #include "store/audit_chain.hpp"
 
 namespace fhirgw::store {
@@ -43,28 +44,10 @@ class FileLock {
   bool locked_;
 };
 
-bool write_all(int fd, std::string_view data, int64_t offset) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::pwrite(fd, data.data() + done, data.size() - done, offset + static_cast<int64_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
-}
-
 // Reads [offset, offset+length) whole; false on a short read or an error.
 bool read_exact(int fd, std::string& out, int64_t offset, size_t length) {
   out.resize(length);
-  size_t done = 0;
-  while (done < length) {
-    ssize_t n = ::pread(fd, out.data() + done, length - done, offset + static_cast<int64_t>(done));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    done += static_cast<size_t>(n);
-  }
-  return true;
+  return file_io::read_exact_at(fd, out.data(), length, offset);
 }
 
 }  // namespace
@@ -216,7 +199,7 @@ bool AuditJournal::zero(int64_t from, int64_t to) const {
   static const std::string zeros(static_cast<size_t>(kRoomBytes), '\0');
   for (int64_t pos = from; pos < to;) {
     size_t n = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(zeros.size()), to - pos));
-    if (!write_all(fd_, std::string_view(zeros).substr(0, n), pos)) return false;
+    if (!file_io::write_all_at(fd_, std::string_view(zeros).substr(0, n), pos)) return false;
     pos += static_cast<int64_t>(n);
   }
   return true;
@@ -256,7 +239,7 @@ Status AuditJournal::append(std::vector<AuditRow>& rows, Chain chain) {
   const int64_t need = at + static_cast<int64_t>(data.size());
   bool ok = true;
   if (need > *file_size) ok = zero(*file_size, (need / kRoomBytes + 1) * kRoomBytes);
-  ok = ok && write_all(fd_, data, at) && ::fdatasync(fd_) == 0;
+  ok = ok && file_io::write_all_at(fd_, data, at) && ::fdatasync(fd_) == 0;
   if (!ok) {
     Error e = io_error("cannot write", path_);
     (void)zero(at, need);  // nothing of a failed batch stays to be acknowledged later
