@@ -39,6 +39,33 @@ std::string to_pretty_string(const Value& v) {
   return std::string(sb.GetString(), sb.GetSize());
 }
 
+void append_quoted(std::string& out, std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  out += '"';
+  size_t run = 0;  // start of the stretch that needs no escaping
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+}
+
 const Value* get(const Value& obj, std::string_view key) {
   if (!obj.IsObject()) return nullptr;
   // A Value key: the const Ch* overload would strlen() past the view's end.

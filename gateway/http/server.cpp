@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -18,6 +19,7 @@
 
 #include "core/ids.hpp"
 #include "core/operation_outcome.hpp"
+#include "http/response_head.hpp"
 
 namespace fhirgw::http {
 
@@ -187,33 +189,29 @@ class Session : public SessionBase {
   }
 
   void write(Response r) {
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>();
-    res->version(version_);
-    res->result(static_cast<unsigned>(r.status));
-    res->set(bhttp::field::server, "fhir-gateway");
-    if (!r.body.empty() || r.status != 204) res->set(bhttp::field::content_type, r.content_type);
-    res->set("X-Request-Id", request_id_);
-    for (auto& [k, v] : r.headers) res->set(k, v);
     bool keep = keep_alive_ && !server_.draining.load();
-    res->keep_alive(keep);
-    if (r.status == 204 || r.status == 304) {
-      res->body().clear();
-    } else {
-      res->body() = std::move(r.body);
-    }
-    res->prepare_payload();
-    if (is_head_) res->body().clear();
+    out_body_ = status_has_body(r.status) ? std::move(r.body) : std::string();
+    out_head_.clear();
+    write_response_head(r, {version_, keep, request_id_, out_body_.size()}, out_head_);
+    if (is_head_) out_body_.clear();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     server_.metrics.observe_request(r.interaction, r.status, secs);
     beast::get_lowest_layer(derived().stream()).expires_after(server_.config.read_timeout);
-    bhttp::async_write(derived().stream(), *res,
-                       [this, self = this->shared_from_this(), res, keep](beast::error_code ec,
-                                                                          std::size_t) {
-                         in_flight_ = false;
-                         ++requests_served_;
-                         if (ec || !keep) return derived().do_close();
-                         do_read();
-                       });
+    if constexpr (Derived::kTls) {
+      // Over TLS a two-buffer write stalled after the head once the body
+      // passed 16 KiB (Beast's flat_stream over Asio's SSL stream); one buffer
+      // avoids it, and TLS copies the bytes into records anyway.
+      out_head_ += out_body_;
+      out_body_.clear();
+    }
+    std::array<net::const_buffer, 2> buffers{net::buffer(out_head_), net::buffer(out_body_)};
+    net::async_write(derived().stream(), buffers,
+                     [this, self = this->shared_from_this(), keep](beast::error_code ec, std::size_t) {
+                       in_flight_ = false;
+                       ++requests_served_;
+                       if (ec || !keep) return derived().do_close();
+                       do_read();
+                     });
   }
 
   Server::Impl& server_;
@@ -226,6 +224,7 @@ class Session : public SessionBase {
   unsigned version_ = 11;
   size_t requests_served_ = 0;
   std::string remote_, client_cert_, request_id_;
+  std::string out_head_, out_body_;  // the response being written (one at a time)
   std::chrono::steady_clock::time_point started_;
 };
 

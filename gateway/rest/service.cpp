@@ -109,32 +109,34 @@ http::Response FhirService::execute(RequestContext& ctx, const Route& r, store::
   }
 }
 
-std::optional<std::string> FhirService::outbound(RequestContext& ctx, Interaction interaction,
-                                                 const store::Record& rec) {
+const std::string* FhirService::outbound(RequestContext& ctx, Interaction interaction,
+                                         const store::Record& rec, std::string& redacted) {
   AccessDecision d = access_.check_read(ctx.caller, interaction, rec);
   if (!d.permit) {
     // For the IG trail only (the partner sees "not found" or nothing).
     if (ctx.audit.outcome_detail.empty()) ctx.audit.outcome_detail = "withheld " + rec.type + "/" + rec.id + ": " + d.reason;
     if (!d.policy_version.empty()) ctx.audit.policy_version = d.policy_version;
-    return std::nullopt;
+    return nullptr;
   }
   if (!d.agreement.empty()) ctx.audit.agreements.push_back(d.agreement);
   if (!d.policy_version.empty()) ctx.audit.policy_version = d.policy_version;
   ctx.audit.returned.push_back(version_url(rec));
   if (!rec.patient_id.empty()) ctx.audit.patients.push_back(rec.patient_id);
-  if (d.hidden_fields.empty()) return rec.json;
+  if (d.hidden_fields.empty()) return &rec.json;
   if (d.parsed) {  // parsed once by the check: redact that copy
     redact_fields(*d.parsed, d.parsed->GetAllocator(), d.hidden_fields);
-    return json::to_string(*d.parsed);
+    redacted = json::to_string(*d.parsed);
+    return &redacted;
   }
   auto doc = json::parse(rec.json);
-  if (!doc.ok()) return std::nullopt;  // fail closed on anything unexpected
+  if (!doc.ok()) return nullptr;  // fail closed on anything unexpected
   redact_fields(*doc, doc->GetAllocator(), d.hidden_fields);
-  return json::to_string(*doc);
+  redacted = json::to_string(*doc);
+  return &redacted;
 }
 
 http::Response FhirService::resource_response(RequestContext& ctx, int status, const store::Record& rec,
-                                              const std::string& body) const {
+                                              std::string body) const {
   http::Response r;
   r.status = status;
   r.set_header("ETag", etag_for(rec.version));
@@ -142,7 +144,7 @@ http::Response FhirService::resource_response(RequestContext& ctx, int status, c
   if (status == 201) r.set_header("Location", config_.base_url + "/" + version_url(rec));
   if (status == 201 || status == 200) r.set_header("Content-Location", config_.base_url + "/" + version_url(rec));
   switch (ctx.prefer) {
-    case PreferReturn::representation: r.body = body; break;
+    case PreferReturn::representation: r.body = std::move(body); break;
     case PreferReturn::minimal: r.body.clear(); break;
     case PreferReturn::outcome:
       r.body = operation_outcome_info(std::string(status == 201 ? "Created " : "Stored ") + version_url(rec));
@@ -168,7 +170,8 @@ http::Response FhirService::read(RequestContext& ctx, const Route& r, store::Tra
     resp.set_header("ETag", etag_for(rec.version));
     return resp;
   }
-  auto body = outbound(ctx, Interaction::read, rec);
+  std::string redacted;
+  const std::string* body = outbound(ctx, Interaction::read, rec, redacted);
   if (!body) return error(not_found);  // forbidden looks exactly like not found
   if (auto inm = ctx.http.header("if-none-match"); !inm.empty()) {
     if (auto v = parse_etag(inm); v && *v == rec.version) {
@@ -178,9 +181,7 @@ http::Response FhirService::read(RequestContext& ctx, const Route& r, store::Tra
       return nm;
     }
   }
-  auto resp = resource_response(ctx, 200, rec, *body);
-  resp.body = shape_for_read(*body, r.params);
-  return resp;
+  return resource_response(ctx, 200, rec, shape_for_read(*body, r.params));
 }
 
 http::Response FhirService::vread(RequestContext& ctx, const Route& r) {
@@ -199,7 +200,8 @@ http::Response FhirService::vread(RequestContext& ctx, const Route& r) {
     return error(not_found);
   }
   if (rec.deleted) return error(Error::make(410, "deleted", r.type + "/" + r.id + " was deleted in version " + r.version_id));
-  auto body = outbound(ctx, Interaction::vread, rec);
+  std::string redacted;
+  const std::string* body = outbound(ctx, Interaction::vread, rec, redacted);
   if (!body) return error(not_found);
   return resource_response(ctx, 200, rec, *body);
 }
@@ -255,9 +257,10 @@ http::Response FhirService::history(RequestContext& ctx, const Route& r) {
                        fhir_time::format_instant(rec.last_updated_ms));
       continue;
     }
-    auto body = outbound(ctx, interaction, rec);
+    std::string redacted;
+    const std::string* body = outbound(ctx, interaction, rec, redacted);
     if (!body) continue;
-    bw.history_entry(full, &*body, rec.version == 1 ? "POST" : "PUT",
+    bw.history_entry(full, body, rec.version == 1 ? "POST" : "PUT",
                      rec.version == 1 ? rec.type : rec.type + "/" + rec.id, rec.version == 1 ? "201" : "200",
                      etag_for(rec.version), fhir_time::format_instant(rec.last_updated_ms));
   }
@@ -335,16 +338,22 @@ http::Response FhirService::search(RequestContext& ctx, const Route& r, store::T
     bw.link("next", config_.base_url + "/" + r.type + "?_cursor=" + cursor);
   }
   if (q.summary != search::Summary::count) {
+    const bool shaped = shapes(q.summary, q.elements);
+    std::string redacted, full_url;
+    auto entry = [&](const store::Record& rec, const std::string& body, const char* mode) {
+      full_url.assign(config_.base_url).append("/").append(rec.type).append("/").append(rec.id);
+      bw.search_entry(full_url, body, mode);
+    };
     for (const auto& rec : page->matches) {
-      auto body = outbound(ctx, Interaction::search, rec);
+      const std::string* body = outbound(ctx, Interaction::search, rec, redacted);
       if (!body) continue;  // the store's narrowing and the per-resource check disagree: withhold
-      bw.search_entry(config_.base_url + "/" + rec.type + "/" + rec.id,
-                      shape_for_search(*body, q.summary, q.elements), "match");
+      if (shaped) entry(rec, shape_for_search(*body, q.summary, q.elements), "match");
+      else entry(rec, *body, "match");
     }
     for (const auto& rec : page->included) {
-      auto body = outbound(ctx, Interaction::search, rec);
+      const std::string* body = outbound(ctx, Interaction::search, rec, redacted);
       if (!body) continue;
-      bw.search_entry(config_.base_url + "/" + rec.type + "/" + rec.id, *body, "include");
+      entry(rec, *body, "include");
     }
   }
   if (!q.ignored.empty()) {

@@ -88,11 +88,12 @@ class FhirService {
   // _include, _revinclude and chained parameters reach, each narrowed on its
   // own and only if the caller may search that type (scopes).
   search::Visibility search_visibility(const Caller& caller, const search::Query& q);
-  // The resource text that may leave for this caller (redacted), or nullopt if it may not.
-  std::optional<std::string> outbound(RequestContext& ctx, model::Interaction interaction,
-                                      const store::Record& rec);
+  // The resource text that may leave for this caller: the stored text itself,
+  // or a redacted copy kept in `redacted`; nullptr if it may not leave.
+  const std::string* outbound(RequestContext& ctx, model::Interaction interaction, const store::Record& rec,
+                              std::string& redacted);
   http::Response resource_response(RequestContext& ctx, int status, const store::Record& rec,
-                                   const std::string& body) const;
+                                   std::string body) const;
 
   store::Store& store_;
   AccessControl& access_;

@@ -134,7 +134,8 @@ http::Response FhirService::create(RequestContext& ctx, const Route& r, store::T
     }
     if (matches->size() == 1) {
       const auto& rec = matches->front();
-      auto body = outbound(ctx, Interaction::read, rec);
+      std::string redacted;
+      const std::string* body = outbound(ctx, Interaction::read, rec, redacted);
       if (!body) return error(Error::make(412, "duplicate", "If-None-Exist criteria are not selective"));
       return resource_response(ctx, 200, rec, *body);
     }

@@ -140,6 +140,10 @@ void redact_fields(json::Value& resource, json::Allocator& a, const std::vector<
   add_security_label(resource, a, "security", "REDACTED", "redacted");
 }
 
+bool shapes(search::Summary summary, const std::vector<std::string>& elements) {
+  return summary != search::Summary::none || !elements.empty();
+}
+
 std::string shape_for_search(const std::string& body, search::Summary summary,
                              const std::vector<std::string>& elements) {
   return shape(body, summary, elements);

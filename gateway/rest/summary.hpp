@@ -13,6 +13,8 @@ namespace fhirgw::rest {
 // Removes dotted element paths ("note", "dosage.text", "MedicationStatement.note"),
 // traversing arrays, and labels the resource REDACTED.
 void redact_fields(json::Value& resource, json::Allocator& a, const std::vector<std::string>& fields);
+// Whether a summary mode or _elements changes what is sent.
+bool shapes(search::Summary summary, const std::vector<std::string>& elements);
 // For search results: summary mode and/or _elements.
 std::string shape_for_search(const std::string& body, search::Summary summary,
                              const std::vector<std::string>& elements);

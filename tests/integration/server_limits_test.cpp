@@ -225,6 +225,21 @@ TEST(Tls, ServesHttpsWithTheConfiguredCertificate) {
   HttpClient client(gw.base_url(), opts);
   auto r = client.get("/metadata");
   EXPECT_EQ(r.status, 200) << r.error;
+  // A response well over one TLS record (16 KiB) arrives whole.
+  for (int i = 0; i < 40; ++i) {
+    std::string id = "tls-" + std::to_string(i);
+    auto put = client.send("PUT", "/Patient/" + id,
+                           R"({"resourceType":"Patient","id":")" + id +
+                               R"(","name":[{"family":"Recordlength","given":["Anne","Marie","Louise"]}]})");
+    ASSERT_EQ(put.status, 201) << put.body;
+  }
+  auto big = client.get("/Patient/_history?_count=1000");
+  ASSERT_EQ(big.status, 200) << big.error;
+  EXPECT_GT(big.body.size(), 16u * 1024);
+  EXPECT_EQ(big.header("content-length"), std::to_string(big.body.size()));
+  auto doc = json::parse(big.body);
+  ASSERT_TRUE(doc.ok());
+  EXPECT_EQ((*doc)["entry"].Size(), 40u);
   HttpClient untrusting(gw.base_url());
   auto bad = untrusting.get("/metadata");
   EXPECT_EQ(bad.status, 0);  // certificate not trusted: the handshake fails
