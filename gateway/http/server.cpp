@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
@@ -74,11 +75,26 @@ struct Server::Impl {
   std::mutex sessions_mu;
   std::list<std::weak_ptr<SessionBase>> sessions;
   uint16_t bound_port = 0;
+  // Timeouts: each session keeps a deadline; one timer sweeps them all, so a
+  // request costs two clock reads instead of a timer armed and cancelled per
+  // socket operation.
+  net::steady_timer sweeper{ioc};
 
   Impl(ServerConfig c, Handler& h, Metrics& m) : config(std::move(c)), handler(h), metrics(m) {}
   void do_accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  void sweep();
 };
+
+namespace {
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 // Behaviour shared by plain and TLS sessions; Derived supplies stream().
 class SessionBase : public std::enable_shared_from_this<SessionBase> {
@@ -86,6 +102,22 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   virtual ~SessionBase() = default;
   virtual void start() = 0;
   virtual void shutdown_if_idle() = 0;
+  // Closes the connection if its deadline has passed (checked again on the
+  // session's strand, where it may have been re-armed meanwhile).
+  virtual void close_if_overdue() = 0;
+  bool overdue(int64_t now_ms) const {
+    int64_t d = deadline_ms_.load(std::memory_order_relaxed);
+    return d != 0 && d <= now_ms;
+  }
+
+ protected:
+  void arm(std::chrono::milliseconds timeout) {
+    deadline_ms_.store(steady_ms() + timeout.count(), std::memory_order_relaxed);
+  }
+  void disarm() { deadline_ms_.store(0, std::memory_order_relaxed); }
+
+ private:
+  std::atomic<int64_t> deadline_ms_{0};  // steady-clock ms; 0 = none
 };
 
 template <class Derived>
@@ -98,6 +130,15 @@ class Session : public SessionBase {
   ~Session() override {
     server_.metrics.connection_closed();
     --server_.connections;
+  }
+
+  void close_if_overdue() override {
+    auto self = shared_from_this();
+    net::post(derived().stream().get_executor(), [this, self] {
+      if (!overdue(steady_ms())) return;
+      // Pending reads and writes end with operation_aborted and the session closes.
+      beast::get_lowest_layer(derived().stream()).close();
+    });
   }
 
   void shutdown_if_idle() override {
@@ -118,9 +159,7 @@ class Session : public SessionBase {
     parser_.emplace();
     parser_->body_limit(server_.config.body_limit);
     parser_->header_limit(static_cast<std::uint32_t>(server_.config.header_limit));
-    beast::get_lowest_layer(derived().stream())
-        .expires_after(requests_served_ == 0 ? server_.config.read_timeout
-                                             : server_.config.idle_timeout);
+    this->arm(requests_served_ == 0 ? server_.config.read_timeout : server_.config.idle_timeout);
     bhttp::async_read(derived().stream(), buffer_, *parser_,
                       [self = this->shared_from_this(), this](beast::error_code ec, std::size_t) {
                         on_read(ec);
@@ -143,7 +182,7 @@ class Session : public SessionBase {
       return send_protocol_error(400, "structure", std::string("Malformed HTTP request: ") + ec.message());
     }
     // A whole request arrived: while we process it the idle timer must not fire.
-    beast::get_lowest_layer(derived().stream()).expires_never();
+    this->disarm();
     auto msg = parser_->release();
     started_ = std::chrono::steady_clock::now();
     keep_alive_ = msg.keep_alive();
@@ -196,7 +235,7 @@ class Session : public SessionBase {
     if (is_head_) out_body_.clear();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
     server_.metrics.observe_request(r.interaction, r.status, secs);
-    beast::get_lowest_layer(derived().stream()).expires_after(server_.config.read_timeout);
+    this->arm(server_.config.read_timeout);
     if constexpr (Derived::kTls) {
       // Over TLS a two-buffer write stalled after the head once the body
       // passed 16 KiB (Beast's flat_stream over Asio's SSL stream); one buffer
@@ -263,7 +302,7 @@ class TlsSession : public Session<TlsSession> {
   beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
   void start() override {
     net::dispatch(stream_.get_executor(), [self = shared_from_this(), this] {
-      beast::get_lowest_layer(stream_).expires_after(server_.config.read_timeout);
+      arm(server_.config.read_timeout);
       stream_.async_handshake(ssl::stream_base::server,
                               [self, this](beast::error_code ec) {
                                 if (ec) return;  // failed handshakes just close
@@ -273,7 +312,7 @@ class TlsSession : public Session<TlsSession> {
     });
   }
   void do_close() {
-    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    arm(std::chrono::seconds(5));
     stream_.async_shutdown([self = shared_from_this(), this](beast::error_code) {
       beast::get_lowest_layer(stream_).close();
     });
@@ -296,13 +335,36 @@ void Server::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     if (tls_ctx) s = std::make_shared<TlsSession>(*this, std::move(socket), *tls_ctx, over);
     else s = std::make_shared<PlainSession>(*this, std::move(socket), over);
     {
-      std::lock_guard lock(sessions_mu);
-      sessions.remove_if([](const auto& w) { return w.expired(); });
+      std::lock_guard lock(sessions_mu);  // closed sessions are pruned by the sweeper
       sessions.push_back(s);
     }
     s->start();
   }
   if (!draining) do_accept();
+}
+
+void Server::Impl::sweep() {
+  // A quarter of the shortest timeout, so a deadline is enforced within 25% of it.
+  auto shortest = std::min(config.read_timeout, config.idle_timeout);
+  auto interval = std::clamp(shortest / 4, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+  sweeper.expires_after(interval);
+  sweeper.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    int64_t now = steady_ms();
+    {
+      std::lock_guard lock(sessions_mu);
+      for (auto it = sessions.begin(); it != sessions.end();) {
+        auto s = it->lock();
+        if (!s) {
+          it = sessions.erase(it);
+          continue;
+        }
+        if (s->overdue(now)) s->close_if_overdue();
+        ++it;
+      }
+    }
+    sweep();
+  });
 }
 
 Server::Server(ServerConfig config, Handler& handler, Metrics& metrics)
@@ -348,6 +410,7 @@ Result<uint16_t> Server::start() {
   }
   impl_->bound_port = impl_->acceptor.local_endpoint().port();
   impl_->do_accept();
+  impl_->sweep();
   return impl_->bound_port;
 }
 

@@ -82,6 +82,18 @@ TEST(ServerLimits, SlowClientsAreDisconnected) {
   char buf[64];
   EXPECT_EQ(recv(fd, buf, sizeof buf, 0), 0);
   close(fd);
+  // A keep-alive connection that goes quiet after its answer is closed too.
+  fd = connect_to(port_of(gw.base_url()));
+  ASSERT_GE(fd, 0);
+  std::string whole = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+  send(fd, whole.data(), whole.size(), 0);
+  std::string answer;
+  char chunk[4096];
+  ssize_t n;
+  while ((n = recv(fd, chunk, sizeof chunk, 0)) > 0) answer.append(chunk, static_cast<size_t>(n));
+  EXPECT_EQ(n, 0) << "the idle connection was not closed";
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200 OK", 0), 0u) << answer;
+  close(fd);
   HttpClient client(gw.base_url());
   EXPECT_EQ(client.get("/healthz").status, 200);  // the server is still serving others
 }
