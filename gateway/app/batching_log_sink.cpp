@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "core/thread_name.hpp"
+
 namespace fhirgw::app {
 
 namespace {
@@ -15,7 +17,10 @@ BatchingLogSink::BatchingLogSink(int fd, std::chrono::milliseconds interval, siz
     : fd_(fd), interval_(interval), batch_bytes_(batch_bytes) {
   set_formatter(std::make_unique<spdlog::pattern_formatter>());
   pending_.reserve(batch_bytes_ * 2);
-  writer_ = std::thread([this] { run(); });
+  writer_ = std::thread([this] {
+    name_this_thread("log-writer");
+    run();
+  });
 }
 
 BatchingLogSink::~BatchingLogSink() {

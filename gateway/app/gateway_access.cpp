@@ -182,17 +182,27 @@ rest::AccessDecision GatewayAccess::check_read(const Caller& caller, model::Inte
   auto snap = governance_.current(record.change_seq > 0 ? std::optional<int64_t>(record.change_seq) : std::nullopt);
   if (!snap.ok()) return deny("governance state unavailable");
   const auto& s = **snap;
-  // One parse serves both the facts and, on a permit with hidden fields, the redaction.
+  // A version's facts are parsed once; a parse made here also serves the
+  // redaction of a permit with hidden fields.
   std::shared_ptr<json::Document> doc;
-  if (!record.deleted && !record.json.empty()) {
-    if (auto d = json::parse(record.json); d.ok()) doc = std::make_shared<json::Document>(std::move(d).value());
+  auto parse = [&] {
+    if (!doc && !record.deleted && !record.json.empty())
+      if (auto d = json::parse(record.json); d.ok()) doc = std::make_shared<json::Document>(std::move(d).value());
+  };
+  std::shared_ptr<const policy::ResourceFacts> facts = facts_cache_.find(record);
+  if (!facts) {
+    parse();
+    facts = std::make_shared<const policy::ResourceFacts>(facts_of(record, doc.get()));
+    if (doc || record.deleted) facts_cache_.keep(record, facts);  // an unparseable text is not kept
   }
-  policy::ResourceFacts facts = facts_of(record, doc.get());
   const policy::PatientFacts* patient = nullptr;
-  if (auto it = s.patients->find(facts.patient_id); it != s.patients->end()) patient = &it->second;
+  if (auto it = s.patients->find(facts->patient_id); it != s.patients->end()) patient = &it->second;
   rest::AccessDecision out = to_access(
-      policy::decide(*s.policy, *s.consents, engine_request(caller, record.type, interaction), facts, patient));
-  if (out.permit && !out.hidden_fields.empty()) out.parsed = std::move(doc);
+      policy::decide(*s.policy, *s.consents, engine_request(caller, record.type, interaction), *facts, patient));
+  if (out.permit && !out.hidden_fields.empty()) {
+    parse();
+    out.parsed = std::move(doc);
+  }
   return out;
 }
 #endif

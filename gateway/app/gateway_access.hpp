@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "app/governance_state.hpp"
+#include "app/version_facts_cache.hpp"
 #include "audit/audit_trail.hpp"
 #include "auth/rate_limiter.hpp"
 #include "auth/token_service.hpp"
@@ -58,6 +59,7 @@ class GatewayAccess : public rest::AccessControl {
   std::mutex narrow_mu_;
   const GovernanceSnapshot* narrow_snapshot_ = nullptr;
   std::unordered_map<std::string, search::Visibility> narrow_cache_;
+  VersionFactsCache facts_cache_;
   auth::RateLimiter& limiter_;
   GovernanceState& governance_;
   audit::AuditTrail& trail_;

@@ -4,6 +4,7 @@
 
 #include "core/fhir_time.hpp"
 #include "core/ids.hpp"
+#include "core/thread_name.hpp"
 
 namespace fhirgw::app {
 
@@ -77,6 +78,7 @@ Result<std::string> ImportJobs::start(adapters::Format format, const std::filesy
     if (worker_.joinable()) worker_.join();  // the previous upload's thread has finished (busy_ was false)
   }
   worker_ = std::thread([this, job, dir, remove_dir] {
+    name_this_thread("import-job");
     execute(job, dir);
     if (remove_dir) {
       std::error_code ec;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <vector>
 
+#include "core/thread_name.hpp"
 #include "import/import_report.hpp"
 
 namespace fhirgw::app {
@@ -42,7 +43,10 @@ Status InboxWatcher::start() {
     std::filesystem::create_directories(inbox_ / d, ec);
     if (ec) return Error::internal("cannot create " + (inbox_ / d).string() + ": " + ec.message());
   }
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    name_this_thread("inbox-watch");
+    loop();
+  });
   spdlog::info("\"event\":\"inbox_watching\",\"inbox\":\"{}\"", inbox_.string());
   return {};
 }

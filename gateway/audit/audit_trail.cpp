@@ -3,6 +3,7 @@
 #include "audit/audit_event.hpp"
 #include "core/fhir_time.hpp"
 #include "core/ids.hpp"
+#include "core/thread_name.hpp"
 #include "store/audit_chain.hpp"
 
 namespace fhirgw::audit {
@@ -38,7 +39,10 @@ Result<std::unique_ptr<AuditTrail>> AuditTrail::open(store::AuditLog& log, std::
   } else {
     t->last_hash_ = kGenesis;
   }
-  t->flusher_ = std::thread([p = t.get()] { p->flush_loop(); });
+  t->flusher_ = std::thread([p = t.get()] {
+    name_this_thread("audit-flush");
+    p->flush_loop();
+  });
   return t;
 }
 

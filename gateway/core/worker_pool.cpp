@@ -1,9 +1,14 @@
 #include "core/worker_pool.hpp"
 
+#include "core/thread_name.hpp"
+
 namespace fhirgw {
 
 WorkerPool::WorkerPool(size_t threads, size_t max_queue) : max_queue_(max_queue) {
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] {
+      name_this_thread("worker");
+      run();
+    });
 }
 
 WorkerPool::~WorkerPool() { shutdown(); }

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "core/ids.hpp"
+#include "core/thread_name.hpp"
 #include "core/operation_outcome.hpp"
 #include "http/response_head.hpp"
 
@@ -418,7 +419,10 @@ void Server::run() {
   std::vector<std::thread> threads;
   size_t n = impl_->config.io_threads ? impl_->config.io_threads
                                       : std::max<size_t>(2, std::thread::hardware_concurrency());
-  for (size_t i = 1; i < n; ++i) threads.emplace_back([this] { impl_->ioc.run(); });
+  for (size_t i = 1; i < n; ++i) threads.emplace_back([this] {
+    name_this_thread("io");
+    impl_->ioc.run();
+  });
   impl_->ioc.run();
   for (auto& t : threads) t.join();
 }

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "core/thread_name.hpp"
 #include "store/audit_chain.hpp"
 #include "store/audit_like.hpp"
 #include "store/audit_journal.hpp"
@@ -88,7 +89,10 @@ class SqliteAuditLog : public AuditLog {
     if (auto s = index_->exec(kIndexSchema); !s.ok()) return s;
     if (auto s = migrate_legacy_table(); !s.ok()) return s;
     if (auto s = drop_index_if_stale(); !s.ok()) return s;
-    indexer_ = std::thread([this] { index_loop(); });
+    indexer_ = std::thread([this] {
+      name_this_thread("audit-index");
+      index_loop();
+    });
     return {};
   }
 

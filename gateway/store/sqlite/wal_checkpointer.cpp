@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include "core/thread_name.hpp"
+
 namespace fhirgw::store::sqlite {
 
 Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::start(const std::string& path, int threshold_pages) {
@@ -14,7 +16,10 @@ WalCheckpointer::WalCheckpointer(std::unique_ptr<Connection> conn, int threshold
     : conn_(std::move(conn)), threshold_pages_(threshold_pages) {
   // This connection never writes, so its own commits never call for a checkpoint.
   sqlite3_wal_autocheckpoint(conn_->handle(), 0);
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this] {
+    name_this_thread("wal-checkpoint");
+    loop();
+  });
 }
 
 WalCheckpointer::~WalCheckpointer() {
