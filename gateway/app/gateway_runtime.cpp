@@ -16,8 +16,8 @@
 #include "auth/rate_limiter.hpp"
 #include "auth/token_service.hpp"
 #include "core/ids.hpp"
+#include "core/json.hpp"
 #include "policy/policy_loader.hpp"
-#include "rest/bundle_writer.hpp"
 
 namespace fhirgw::app {
 
@@ -188,12 +188,12 @@ Status GatewayRuntime::reload() {
   auto policy = load_policy(config_);
   if (!policy.ok()) {
     for (const auto& i : policy.error().issues)
-      spdlog::error("\"event\":\"policy_reload_refused\",\"problem\":{}", rest::json_quote(i.diagnostics));
+      spdlog::error("\"event\":\"policy_reload_refused\",\"problem\":{}", json::quoted(i.diagnostics));
     return std::move(policy).error();
   }
   auto registry = auth::ClientRegistry::load_file(config_.clients_file);
   if (!registry.ok()) {
-    spdlog::error("\"event\":\"clients_reload_refused\",\"problem\":{}", rest::json_quote(registry.error().message()));
+    spdlog::error("\"event\":\"clients_reload_refused\",\"problem\":{}", json::quoted(registry.error().message()));
     return std::move(registry).error();
   }
   std::string stamp = policy->version_stamp;

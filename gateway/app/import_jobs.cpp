@@ -4,6 +4,7 @@
 
 #include "core/fhir_time.hpp"
 #include "core/ids.hpp"
+#include "core/json.hpp"
 #include "core/thread_name.hpp"
 
 namespace fhirgw::app {
@@ -55,11 +56,12 @@ ImportJob ImportJobs::execute(std::shared_ptr<ImportJob> job, const std::filesys
   };
   auto report = adapters::import_file_set(store_, job->format, dir, *config, options);
   if (!report) {
-    spdlog::warn("\"event\":\"import_failed\",\"import\":\"{}\",\"source\":\"{}\"", job->id, job->source);
+    spdlog::warn("\"event\":\"import_failed\",\"import\":{},\"source\":{}", json::quoted(job->id),
+                 json::quoted(job->source));
     return finish(ImportJob::State::failed, report.error().message(), std::nullopt);
   }
-  spdlog::info("\"event\":\"import_done\",\"import\":\"{}\",\"source\":\"{}\",\"rows\":{}", job->id, job->source,
-               report->totals.total());
+  spdlog::info("\"event\":\"import_done\",\"import\":{},\"source\":{},\"rows\":{}", json::quoted(job->id),
+               json::quoted(job->source), report->totals.total());
   return finish(ImportJob::State::done, "", std::move(*report));
 }
 

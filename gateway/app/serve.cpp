@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "app/gateway_runtime.hpp"
+#include "core/json.hpp"
 #include "core/worker_pool.hpp"
 #include "http/server.hpp"
 #include "rest/handler.hpp"
@@ -64,7 +65,8 @@ int run_serve(const GatewayConfig& config) {
       return;
     }
   });
-  spdlog::info("\"event\":\"listening\",\"base_url\":\"{}\",\"store\":\"{}\"", rt.base_url(), rt.store_name());
+  spdlog::info("\"event\":\"listening\",\"base_url\":{},\"store\":{}", json::quoted(rt.base_url()),
+               json::quoted(rt.store_name()));
   std::cout << "fhir-gateway ready at " << rt.base_url() << std::endl;
   server.run();
   // Wake the signal thread if the server stopped for another reason.

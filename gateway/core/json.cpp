@@ -66,6 +66,12 @@ void append_quoted(std::string& out, std::string_view s) {
   out += '"';
 }
 
+std::string quoted(std::string_view s) {
+  std::string out;
+  append_quoted(out, s);
+  return out;
+}
+
 const Value* get(const Value& obj, std::string_view key) {
   if (!obj.IsObject()) return nullptr;
   // A Value key: the const Ch* overload would strlen() past the view's end.

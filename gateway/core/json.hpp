@@ -22,6 +22,8 @@ std::string to_pretty_string(const Value& v);
 // Appends s as a JSON string literal (quotes included), escaped as RapidJSON's
 // writer does: for building JSON text around already-serialised resources.
 void append_quoted(std::string& out, std::string_view s);
+// The same, as a new string: for values put into JSON log lines.
+std::string quoted(std::string_view s);
 
 // Field access; nullptr / nullopt when absent or of another type.
 const Value* get(const Value& obj, std::string_view key);

@@ -8,12 +8,6 @@
 
 namespace fhirgw::rest {
 
-std::string json_quote(std::string_view s) {
-  std::string out;
-  json::append_quoted(out, s);
-  return out;
-}
-
 BundleWriter::BundleWriter(std::string_view type) {
   out_.reserve(4096);
   out_ += "{\"resourceType\":\"Bundle\",\"id\":\"";

@@ -30,7 +30,4 @@ class BundleWriter {
   Part part_ = Part::head;
 };
 
-// JSON string literal for s (quotes included).
-std::string json_quote(std::string_view s);
-
 }  // namespace fhirgw::rest

@@ -6,9 +6,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/json.hpp"
 #include "core/operation_outcome.hpp"
 #include "core/request_scope.hpp"
-#include "rest/bundle_writer.hpp"
 
 namespace fhirgw::rest {
 
@@ -99,8 +99,8 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     spdlog::info("\"event\":\"request\",\"request_id\":{},\"method\":{},\"path\":{},\"status\":{},\"interaction\":{},"
                  "\"remote\":{},\"ms\":{:.3f}",
-                 json_quote(id), json_quote(method), json_quote(path), r.status, json_quote(r.interaction),
-                 json_quote(remote), ms);
+                 json::quoted(id), json::quoted(method), json::quoted(path), r.status, json::quoted(r.interaction),
+                 json::quoted(remote), ms);
     respond(std::move(r));
   };
   // App endpoints are registered before serving: the map is read-only here.
@@ -128,8 +128,8 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
     try {
       resp = endpoint ? (*endpoint)(*shared_req) : dispatch(*shared_req, audit);
     } catch (const std::exception& e) {
-      spdlog::error("\"event\":\"unhandled_exception\",\"request_id\":{},\"error\":{}", json_quote(shared_req->request_id),
-                    json_quote(e.what()));
+      spdlog::error("\"event\":\"unhandled_exception\",\"request_id\":{},\"error\":{}", json::quoted(shared_req->request_id),
+                    json::quoted(e.what()));
       resp = outcome(500, "exception", "Internal error; the request id identifies it in the logs");
     }
     if (!audit) return (*shared_respond)(std::move(resp));
@@ -140,8 +140,8 @@ void FhirHandler::handle(http::Request req, std::function<void(http::Response)> 
     std::string request_id = shared_req->request_id;
     service_.access().audit_async(*audit, [shared_respond, pending, request_id](Status s) {
       if (s.ok()) return (*shared_respond)(std::move(*pending));
-      spdlog::error("\"event\":\"audit_write_failed\",\"request_id\":{},\"error\":{}", json_quote(request_id),
-                    json_quote(s.error().message()));
+      spdlog::error("\"event\":\"audit_write_failed\",\"request_id\":{},\"error\":{}", json::quoted(request_id),
+                    json::quoted(s.error().message()));
       auto failed = outcome(500, "exception", "The request could not be recorded in the audit trail");
       failed.interaction = pending->interaction;
       (*shared_respond)(std::move(failed));
