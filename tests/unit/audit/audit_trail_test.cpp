@@ -21,6 +21,14 @@ namespace {
 
 audit::AuditRecord sample(int i) { return fhirgw::testing::sample_audit_record(i); }
 
+// A trail of n entries, written and closed (the process that wrote it is gone).
+void write_trail(const std::string& url, int n) {
+  auto log = store::open_audit_log(url);
+  ASSERT_TRUE(log.ok()) << log.error().message();
+  auto trail = audit::AuditTrail::open(**log);
+  for (int i = 0; i < n; ++i) ASSERT_TRUE((*trail)->record(sample(i)).ok());
+}
+
 int64_t count_rows(const std::string& db, const std::string& from) {
   sqlite3* h = nullptr;
   sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr);
@@ -86,11 +94,7 @@ TEST(AuditTrail, ConcurrentRecordsFormOneIntactChain) {
 TEST(AuditTrail, ChainContinuesAcrossReopen) {
   fhirgw::testing::TempDir dir;
   std::string url = "sqlite:" + dir.file("g.db");
-  {
-    auto log = store::open_audit_log(url);
-    auto trail = audit::AuditTrail::open(**log);
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*trail)->record(sample(i)).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(write_trail(url, 5));
   auto log = store::open_audit_log(url);
   auto trail = audit::AuditTrail::open(**log);
   ASSERT_TRUE((*trail)->record(sample(9)).ok());
@@ -308,11 +312,7 @@ TEST(AuditTrail, ATornLastLineIsCutOffAndTheChainGoesOn) {
   // acknowledged the entry, leaves part of a line.
   fhirgw::testing::TempDir dir;
   std::string url = "sqlite:" + dir.file("g.db");
-  {
-    auto log = store::open_audit_log(url);
-    auto trail = audit::AuditTrail::open(**log);
-    for (int i = 0; i < 5; ++i) ASSERT_TRUE((*trail)->record(sample(i)).ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(write_trail(url, 5));
   fhirgw::testing::append_to_journal(dir.file("g.audit.journal"), R"({"seq":6,"recorded_ms":17000000)");
   auto log = store::open_audit_log(url);
   ASSERT_TRUE(log.ok()) << log.error().message();
