@@ -205,7 +205,7 @@ bool AuditJournal::zero(int64_t from, int64_t to) const {
   return true;
 }
 
-Status AuditJournal::append(std::vector<AuditRow>& rows, Chain chain) {
+Status AuditJournal::append(std::vector<AuditRow>& rows, Chain chain, std::vector<Span>* placed) {
   if (rows.empty()) return {};
   std::lock_guard guard(mu_);
   FileLock lock(fd_);
@@ -227,9 +227,12 @@ Status AuditJournal::append(std::vector<AuditRow>& rows, Chain chain) {
   if (chain == Chain::attach) attach_to_chain(rows, last_->seq, last_->hash);
   std::string data;
   data.reserve(rows.size() * 1024);
+  if (placed) placed->clear();
   for (const auto& r : rows) {
+    size_t from = data.size();
     data += encode_journal_line(r);
     data += '\n';
+    if (placed) placed->push_back({at + static_cast<int64_t>(from), static_cast<int64_t>(data.size() - from)});
   }
   // The lines go into room zeroed ahead of them: a sync of bytes already
   // allocated and written once flushes data alone, not the file's size and

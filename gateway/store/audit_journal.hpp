@@ -41,8 +41,13 @@ class AuditJournal {
   // Appends rows after the journal's real last entry, and returns once they
   // are on disk. `attach` renumbers and re-hashes rows that do not follow
   // that entry; `verbatim` (moving an older trail in) keeps them as they are.
+  // `placed`, when given, receives each row's line as (offset, length).
   enum class Chain { attach, verbatim };
-  Status append(std::vector<AuditRow>& rows, Chain chain = Chain::attach);
+  struct Span {
+    int64_t offset = 0;
+    int64_t length = 0;  // newline included
+  };
+  Status append(std::vector<AuditRow>& rows, Chain chain = Chain::attach, std::vector<Span>* placed = nullptr);
 
   // An entry with where its line lies in the file.
   struct Located {

@@ -1,7 +1,9 @@
 #pragma once
-// The LIKE patterns both audit log backends search their space-separated
-// columns with (ESCAPE '\'): a whole patient id in `patients`, a reference
-// prefix ("CarePlan/123") at the start of a word in `entities`.
+// The LIKE patterns the PostgreSQL audit log searches its space-separated
+// columns with (ESCAPE '\'), for the semantics audit_row_matches states (the
+// SQLite log's block index tests rows with it directly): a whole patient id
+// in `patients`; in `entities`, a whole reference, or any version of a
+// resource ("CarePlan/1" matches "CarePlan/1/_history/2", not "CarePlan/12").
 #include <string>
 
 namespace fhirgw::store {
@@ -15,9 +17,11 @@ inline std::string escape_like(const std::string& s) {
   return out;
 }
 
-// Matches ' ' || patients || ' '.
-inline std::string audit_patient_pattern(const std::string& patient) { return "% " + escape_like(patient) + " %"; }
-// Matches ' ' || entities.
-inline std::string audit_entity_pattern(const std::string& entity) { return "% " + escape_like(entity) + "%"; }
+// A whole word: matches ' ' || column || ' '.
+inline std::string audit_word_pattern(const std::string& word) { return "% " + escape_like(word) + " %"; }
+// Any version of the resource: matches ' ' || entities.
+inline std::string audit_any_version_pattern(const std::string& resource) {
+  return "% " + escape_like(resource + "/_history/") + "%";
+}
 
 }  // namespace fhirgw::store

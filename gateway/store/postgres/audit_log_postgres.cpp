@@ -115,11 +115,12 @@ class PostgresAuditLog final : public AuditLog {
     }
     if (!q.patient.empty()) {
       sql << " AND (' ' || patients || ' ') LIKE ";
-      sql.bind(audit_patient_pattern(q.patient)) << " ESCAPE '\\'";
+      sql.bind(audit_word_pattern(q.patient)) << " ESCAPE '\\'";
     }
     if (!q.entity.empty()) {
-      sql << " AND (' ' || entities) LIKE ";
-      sql.bind(audit_entity_pattern(q.entity)) << " ESCAPE '\\'";
+      sql << " AND ((' ' || entities || ' ') LIKE ";
+      sql.bind(audit_word_pattern(q.entity)) << " ESCAPE '\\' OR (' ' || entities) LIKE ";
+      sql.bind(audit_any_version_pattern(q.entity)) << " ESCAPE '\\')";
     }
     sql << " ORDER BY seq LIMIT ";
     sql.bind(static_cast<int64_t>(std::clamp(q.limit, 1, 10000)));

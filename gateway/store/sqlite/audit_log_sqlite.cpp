@@ -1,17 +1,15 @@
-#include <pthread.h>
-#include <sched.h>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <thread>
 
 #include "core/thread_name.hpp"
 #include "store/audit_chain.hpp"
-#include "store/audit_like.hpp"
+#include "store/audit_block_filter.hpp"
 #include "store/audit_journal.hpp"
 #include "store/audit_log.hpp"
 #include "store/sqlite/db.hpp"
@@ -22,23 +20,23 @@ namespace {
 
 using sqlite::Connection;
 
-// The searchable index of the journal: one row per entry with the facts
-// queries filter on and where the entry's line lies. It is derived data:
-// synced lazily, rebuilt from the journal whenever it does not match it.
+// The searchable index of the journal: one row per block of entries (a
+// contiguous run of its lines) with the block's seq, time and byte range and
+// a Bloom filter over the facts queries filter on (audit_block_filter.hpp).
+// It is derived data: written without a sync, rebuilt from the journal
+// whenever it does not match it. Entries past the last block are read from
+// the journal itself by every query, so a query never misses one.
 constexpr const char* kIndexSchema = R"SQL(
-CREATE TABLE IF NOT EXISTS audit_index (
-  seq INTEGER PRIMARY KEY,
-  recorded_ms INTEGER NOT NULL,
-  client_id TEXT NOT NULL,
-  organisation TEXT NOT NULL,
-  outcome TEXT NOT NULL,
-  patients TEXT NOT NULL,
-  entities TEXT NOT NULL,
-  journal_offset INTEGER NOT NULL,
-  journal_length INTEGER NOT NULL
+CREATE TABLE IF NOT EXISTS audit_block (
+  first_seq INTEGER PRIMARY KEY,
+  last_seq INTEGER NOT NULL,
+  min_ms INTEGER NOT NULL,
+  max_ms INTEGER NOT NULL,
+  start_offset INTEGER NOT NULL,
+  last_offset INTEGER NOT NULL,
+  end_offset INTEGER NOT NULL,
+  filter BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS audit_index_time ON audit_index (recorded_ms);
-CREATE INDEX IF NOT EXISTS audit_index_client ON audit_index (client_id, recorded_ms);
 )SQL";
 
 // Trails written before the journal kept every entry in this table.
@@ -87,6 +85,7 @@ class SqliteAuditLog : public AuditLog {
 
   Status prepare() {
     if (auto s = index_->exec(kIndexSchema); !s.ok()) return s;
+    if (auto s = drop_per_entry_index(); !s.ok()) return s;
     if (auto s = migrate_legacy_table(); !s.ok()) return s;
     if (auto s = drop_index_if_stale(); !s.ok()) return s;
     indexer_ = std::thread([this] {
@@ -96,9 +95,27 @@ class SqliteAuditLog : public AuditLog {
     return {};
   }
 
-  // The index thread is not woken per append: it looks once a second and
-  // indexes in large chunks, which cost about a third per entry of small ones.
-  Status append(std::vector<AuditRow>& rows) override { return journal_->append(rows); }
+  // The journal holds the entries; the index thread is handed their keys,
+  // hashed here while the rows are at hand, so it never reads them back.
+  Status append(std::vector<AuditRow>& rows) override {
+    std::vector<AuditJournal::Span> placed;
+    if (auto s = journal_->append(rows, AuditJournal::Chain::attach, &placed); !s.ok()) return s;
+    Feed feed;
+    feed.facts.reserve(rows.size());
+    feed.keys.reserve(rows.size() * 6);
+    for (size_t i = 0; i < rows.size(); ++i) {
+      audit_entry_keys(rows[i], feed.keys);
+      feed.facts.push_back({placed[i].offset, placed[i].length, rows[i].seq, rows[i].recorded_ms, feed.keys.size()});
+    }
+    std::lock_guard lock(feed_mu_);
+    // An index thread that cannot keep up loses its feed, not entries: it reads them from the journal instead.
+    if (feed_.facts.size() > kMaxFed) feed_ = {};
+    size_t base = feed_.keys.size();
+    for (auto& f : feed.facts) f.keys_end += base;
+    feed_.facts.insert(feed_.facts.end(), feed.facts.begin(), feed.facts.end());
+    feed_.keys.insert(feed_.keys.end(), feed.keys.begin(), feed.keys.end());
+    return {};
+  }
 
   Result<std::optional<AuditRow>> last() override {
     auto last = journal_->last();
@@ -107,42 +124,41 @@ class SqliteAuditLog : public AuditLog {
     return std::optional<AuditRow>(std::move((*last)->row));
   }
 
+  // The blocks whose time range and filter may hold a match are read from
+  // the journal, then everything past the last block; each entry read is
+  // tested exactly.
   Result<std::vector<AuditRow>> query(const AuditQuery& q) override {
-    // The index thread may hold the lock while starved at idle priority: let it finish its chunk.
-    if (indexer_.joinable()) set_priority(indexer_.native_handle(), false);
-    std::lock_guard lock(index_mu_);
-    if (auto s = catch_up_locked(); !s.ok()) return s.error();
-    std::string sql = "SELECT seq, journal_offset, journal_length FROM audit_index WHERE seq > ?";
-    std::vector<sqlite::Bind> binds{q.after_seq};
-    if (q.from_ms) { sql += " AND recorded_ms >= ?"; binds.emplace_back(*q.from_ms); }
-    if (q.to_ms) { sql += " AND recorded_ms < ?"; binds.emplace_back(*q.to_ms); }
-    if (!q.client_id.empty()) { sql += " AND client_id = ?"; binds.emplace_back(q.client_id); }
-    if (!q.organisation.empty()) { sql += " AND organisation = ?"; binds.emplace_back(q.organisation); }
-    if (!q.outcome.empty()) { sql += " AND outcome = ?"; binds.emplace_back(q.outcome); }
-    if (!q.patient.empty()) {
-      sql += " AND (' ' || patients || ' ') LIKE ? ESCAPE '\\'";
-      binds.emplace_back(audit_patient_pattern(q.patient));
-    }
-    if (!q.entity.empty()) {
-      sql += " AND (' ' || entities) LIKE ? ESCAPE '\\'";
-      binds.emplace_back(audit_entity_pattern(q.entity));
-    }
-    sql += " ORDER BY seq LIMIT ?";
-    binds.emplace_back(static_cast<int64_t>(std::clamp(q.limit, 1, 10000)));
-    auto stmt = index_->prepare(sql);
-    if (!stmt.ok()) return stmt.error();
-    stmt->bind_all(binds);
+    const size_t limit = static_cast<size_t>(std::clamp(q.limit, 1, 10000));
+    const std::vector<uint64_t> keys = audit_query_keys(q);
     std::vector<AuditRow> out;
-    for (;;) {
-      auto has = stmt->step();
-      if (!has.ok()) return has.error();
-      if (!*has) break;
-      auto row = journal_->read_at(stmt->int_at(1), stmt->int_at(2));
-      if (!row.ok()) return std::move(row).error();
-      if (row->seq != stmt->int_at(0))
-        return Error::internal("The audit index does not match the journal at entry " +
-                               std::to_string(stmt->int_at(0)) + ": run `fhir-gateway audit verify`");
-      out.push_back(std::move(row).value());
+    std::lock_guard lock(index_mu_);
+    if (auto s = index_->run_cached("BEGIN"); !s.ok()) return s.error();
+    auto blocks = [&]() -> Result<int64_t> {  // the indexed end, read with the blocks in one snapshot
+      auto end = indexed_end_locked();
+      if (!end.ok()) return end;
+      std::string sql = "SELECT start_offset, end_offset, filter FROM audit_block WHERE last_seq > ?";
+      std::vector<sqlite::Bind> binds{q.after_seq};
+      if (q.from_ms) { sql += " AND max_ms >= ?"; binds.emplace_back(*q.from_ms); }
+      if (q.to_ms) { sql += " AND min_ms < ?"; binds.emplace_back(*q.to_ms); }
+      auto stmt = index_->prepare(sql + " ORDER BY first_seq");
+      if (!stmt.ok()) return stmt.error();
+      stmt->bind_all(binds);
+      while (out.size() < limit) {
+        auto has = stmt->step();
+        if (!has.ok()) return has.error();
+        if (!*has) break;
+        std::string_view filter = stmt->blob_at(2);
+        if (!std::all_of(keys.begin(), keys.end(), [&](uint64_t k) { return block_filter_may_contain(filter, k); }))
+          continue;
+        if (auto s = read_matches(stmt->int_at(0), stmt->int_at(1), q, limit, out); !s.ok()) return s.error();
+      }
+      return end;
+    }();
+    (void)index_->run_cached("COMMIT");
+    if (!blocks.ok()) return std::move(blocks).error();
+    if (out.size() < limit) {
+      if (auto s = read_matches(*blocks, std::numeric_limits<int64_t>::max(), q, limit, out); !s.ok())
+        return s.error();
     }
     return out;
   }
@@ -151,14 +167,14 @@ class SqliteAuditLog : public AuditLog {
   Result<std::vector<AuditRow>> scan(int64_t after_seq, int limit) override {
     std::lock_guard lock(scan_mu_);
     int64_t offset = 0;
-    bool skip_to_after = false;  // reading from the start to find the entry after after_seq
+    bool skip_to_after = after_seq > 0;  // reading up to the entry after after_seq
     if (after_seq > 0 && after_seq == scan_seq_) {
       offset = scan_offset_;  // the usual case: the page after the last one
+      skip_to_after = false;
     } else if (after_seq > 0) {
-      auto found = indexed_end_of(after_seq);
+      auto found = block_position(after_seq);
       if (!found.ok()) return std::move(found).error();
-      offset = found->value_or(0);
-      skip_to_after = !found->has_value();
+      offset = *found;
     }
     std::vector<AuditRow> out;
     while (static_cast<int>(out.size()) < limit) {
@@ -181,16 +197,58 @@ class SqliteAuditLog : public AuditLog {
   }
 
  private:
-  // Where the line after entry `seq` begins, if the index knows entry `seq`.
-  Result<std::optional<int64_t>> indexed_end_of(int64_t seq) {
+  // One appended entry, as the index needs it; its keys are Feed::keys up to keys_end.
+  struct Fact {
+    int64_t offset, length, seq, recorded_ms;
+    size_t keys_end;
+  };
+  struct Feed {
+    std::vector<Fact> facts;
+    std::vector<uint64_t> keys;
+  };
+  // The block being gathered: journal lines [start, end), not yet in the index.
+  struct OpenBlock {
+    int64_t start = 0, end = 0, last_offset = 0;
+    int64_t first_seq = 0, last_seq = 0;
+    int64_t min_ms = std::numeric_limits<int64_t>::max(), max_ms = std::numeric_limits<int64_t>::min();
+    size_t entries = 0;
+    std::vector<uint64_t> keys;
+    void restart(int64_t at) {
+      *this = OpenBlock{};
+      start = end = at;
+    }
+  };
+
+  // Appends the entries in [from, to) of the journal that match to `out`, up to `limit`.
+  Status read_matches(int64_t from, int64_t to, const AuditQuery& q, size_t limit, std::vector<AuditRow>& out) {
+    for (int64_t pos = from; pos < to && out.size() < limit;) {
+      auto batch = journal_->read(pos, kReadLines);
+      if (!batch.ok()) return std::move(batch).error();
+      if (batch->empty()) break;
+      for (auto& located : *batch) {
+        if (located.offset >= to) return {};
+        pos = located.offset + located.length;
+        if (!audit_row_matches(located.row, q)) continue;
+        out.push_back(std::move(located.row));
+        if (out.size() == limit) return {};
+      }
+    }
+    return {};
+  }
+
+  // Where to start reading for the entry after `seq`: the start of the block
+  // holding it, the end of the last block before it, or the journal's start.
+  Result<int64_t> block_position(int64_t seq) {
     std::lock_guard lock(index_mu_);
-    auto stmt = index_->prepare("SELECT journal_offset + journal_length FROM audit_index WHERE seq = ?");
+    auto stmt = index_->prepare(
+        "SELECT start_offset, last_seq, end_offset FROM audit_block WHERE first_seq <= ? ORDER BY first_seq DESC "
+        "LIMIT 1");
     if (!stmt.ok()) return stmt.error();
     stmt->bind(1, seq);
     auto has = stmt->step();
     if (!has.ok()) return has.error();
-    if (!*has) return std::optional<int64_t>{};
-    return std::optional<int64_t>(stmt->int_at(0));
+    if (!*has) return int64_t{0};
+    return stmt->int_at(1) <= seq ? stmt->int_at(2) : stmt->int_at(0);
   }
 
   Result<int64_t> indexed_end_locked() {
@@ -201,48 +259,98 @@ class SqliteAuditLog : public AuditLog {
     return *has ? stmt->int_at(0) : int64_t{0};
   }
 
-  // Indexes up to `chunk` entries past the index's end in one transaction;
-  // true when more of the journal remains to index.
-  Result<bool> index_chunk_locked(size_t chunk) {
-    if (auto s = index_->run_cached("BEGIN IMMEDIATE"); !s.ok()) return std::move(s).error();
-    auto fail = [&](Error e) -> Result<bool> {
+  // Adds the line at open_.end to the open block, and seals a full block.
+  void add_locked(int64_t offset, int64_t length, int64_t seq, int64_t recorded_ms, const uint64_t* keys,
+                  size_t count) {
+    if (open_.entries == 0) open_.first_seq = seq;
+    open_.last_seq = seq;
+    open_.last_offset = offset;
+    open_.end = offset + length;
+    open_.min_ms = std::min(open_.min_ms, recorded_ms);
+    open_.max_ms = std::max(open_.max_ms, recorded_ms);
+    open_.keys.insert(open_.keys.end(), keys, keys + count);
+    if (++open_.entries >= kAuditBlockEntries) (void)seal_locked();  // on an error, the next entry tries again
+  }
+
+  // Writes the open block as the index's next row, unless another process
+  // has indexed past where it starts: the block then begins again there.
+  Status seal_locked() {
+    if (auto s = index_->run_cached("BEGIN IMMEDIATE"); !s.ok()) return s;
+    auto fail = [&](Error e) -> Status {
       (void)index_->run_cached("ROLLBACK");
       return e;
     };
-    // Read inside the transaction: another process may have indexed meanwhile.
-    auto from = indexed_end_locked();
-    if (!from.ok()) return fail(std::move(from).error());
-    auto batch = journal_->read(*from, chunk);
-    if (!batch.ok()) return fail(std::move(batch).error());
-    auto insert = index_->prepare(
-        "INSERT OR REPLACE INTO audit_index (seq, recorded_ms, client_id, organisation, outcome, patients, entities, "
-        "journal_offset, journal_length) VALUES (?,?,?,?,?,?,?,?,?)");
-    if (!insert.ok()) return fail(insert.error());
-    int64_t end = *from;
-    for (const auto& located : *batch) {
-      const AuditRow& r = located.row;
-      auto& s = *insert;
-      s.reset();
-      s.bind(1, r.seq).bind(2, r.recorded_ms).bind(3, r.client_id).bind(4, r.organisation).bind(5, r.outcome);
-      s.bind(6, r.patients).bind(7, r.entities).bind(8, located.offset).bind(9, located.length);
-      if (auto st = s.run(); !st.ok()) return fail(st.error());
-      end = located.offset + located.length;
+    auto end = indexed_end_locked();
+    if (!end.ok()) return fail(std::move(end).error());
+    if (*end != open_.start) {
+      (void)index_->run_cached("ROLLBACK");
+      open_.restart(*end);
+      return {};
     }
+    auto insert = index_->prepare(
+        "INSERT OR REPLACE INTO audit_block (first_seq, last_seq, min_ms, max_ms, start_offset, last_offset, "
+        "end_offset, filter) VALUES (?,?,?,?,?,?,?,?)");
+    if (!insert.ok()) return fail(insert.error());
+    insert->bind(1, open_.first_seq).bind(2, open_.last_seq).bind(3, open_.min_ms).bind(4, open_.max_ms);
+    insert->bind(5, open_.start).bind(6, open_.last_offset).bind(7, open_.end);
+    insert->bind_blob(8, build_block_filter(std::move(open_.keys)));
+    if (auto st = insert->run(); !st.ok()) return fail(st.error());
     auto state = index_->prepare("INSERT OR REPLACE INTO audit_index_state (id, indexed_end) VALUES (1, ?)");
     if (!state.ok()) return fail(state.error());
-    if (auto st = state->bind(1, end).run(); !st.ok()) return fail(st.error());
+    if (auto st = state->bind(1, open_.end).run(); !st.ok()) return fail(st.error());
     if (auto s = index_->run_cached("COMMIT"); !s.ok()) return fail(s.error());
-    indexed_end_.store(end, std::memory_order_relaxed);
-    return batch->size() == chunk;
+    open_.restart(open_.end);
+    return {};
   }
 
-  // Everything the journal holds now, for a query that must see every entry.
-  Status catch_up_locked() {
-    for (;;) {
-      auto more = index_chunk_locked(kQueryChunk);
-      if (!more.ok()) return std::move(more).error();
-      if (!*more) return {};
+  // The fed entries that follow the open block; a gap before one (entries
+  // another process appended, or a feed that was dropped) is read from the journal.
+  Status absorb_locked(const Feed& feed) {
+    size_t key_begin = 0;
+    for (const Fact& f : feed.facts) {
+      size_t from = std::exchange(key_begin, f.keys_end);
+      if (f.offset > open_.end) {
+        if (auto s = read_into_block_locked(f.offset, std::numeric_limits<size_t>::max()); !s.ok()) return s;
+      }
+      if (f.offset != open_.end) continue;  // already indexed
+      add_locked(f.offset, f.length, f.seq, f.recorded_ms, feed.keys.data() + from, f.keys_end - from);
     }
+    return {};
+  }
+
+  // Reads up to `max` journal lines from the open block's end (before
+  // `until`) into it; true in *more when lines remain.
+  Status read_into_block_locked(int64_t until, size_t max, bool* more = nullptr) {
+    std::vector<uint64_t> keys;
+    size_t taken = 0;
+    if (more) *more = false;
+    while (open_.end < until && taken < max) {
+      auto batch = journal_->read(open_.end, std::min(max - taken, kReadLines));
+      if (!batch.ok()) return std::move(batch).error();
+      if (batch->empty()) return {};
+      for (const auto& l : *batch) {
+        if (l.offset >= until) return {};
+        if (l.offset != open_.end) break;  // a seal moved the block on: read again from its end
+        keys.clear();
+        audit_entry_keys(l.row, keys);
+        add_locked(l.offset, l.length, l.row.seq, l.row.recorded_ms, keys.data(), keys.size());
+        ++taken;
+      }
+    }
+    if (more) *more = taken == max;
+    return {};
+  }
+
+  // The per-entry index of earlier versions: derived data, rebuilt as blocks.
+  Status drop_per_entry_index() {
+    std::lock_guard lock(index_mu_);
+    auto exists = index_->prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_index'");
+    if (!exists.ok()) return exists.error();
+    auto has = exists->step();
+    if (!has.ok()) return has.error();
+    exists->reset();
+    if (!*has) return {};
+    return index_->exec("BEGIN IMMEDIATE; DROP TABLE IF EXISTS audit_index; DELETE FROM audit_index_state; COMMIT;");
   }
 
   // A trail begun before the journal kept its entries in the `audit` table:
@@ -287,6 +395,7 @@ class SqliteAuditLog : public AuditLog {
     return {};
   }
 
+
   // After a restore of the journal, or a machine that lost entries it had not
   // yet synced, the index may point past the journal or at other lines: it
   // starts again from the journal's beginning.
@@ -299,65 +408,68 @@ class SqliteAuditLog : public AuditLog {
     bool stale = *end > *size;
     if (!stale && *end > 0) {
       auto stmt = index_->prepare(
-          "SELECT seq, journal_offset, journal_length FROM audit_index ORDER BY seq DESC LIMIT 1");
+          "SELECT last_seq, last_offset, end_offset FROM audit_block ORDER BY first_seq DESC LIMIT 1");
       if (!stmt.ok()) return stmt.error();
       auto has = stmt->step();
       if (!has.ok()) return has.error();
       if (!*has) {
         stale = true;
       } else {
-        auto row = journal_->read_at(stmt->int_at(1), stmt->int_at(2));
-        stale = !row.ok() || row->seq != stmt->int_at(0) || stmt->int_at(1) + stmt->int_at(2) != *end;
+        auto row = journal_->read_at(stmt->int_at(1), stmt->int_at(2) - stmt->int_at(1));
+        stale = !row.ok() || row->seq != stmt->int_at(0) || stmt->int_at(2) != *end;
       }
     }
-    if (stale) return index_->exec("BEGIN IMMEDIATE; DELETE FROM audit_index; DELETE FROM audit_index_state; COMMIT;");
-    indexed_end_.store(*end, std::memory_order_relaxed);
+    if (stale) {
+      if (auto s = index_->exec("BEGIN IMMEDIATE; DELETE FROM audit_block; DELETE FROM audit_index_state; COMMIT;");
+          !s.ok())
+        return s;
+    }
+    open_.restart(stale ? 0 : *end);
     return {};
   }
 
-  // Without CAP_SYS_NICE, leaving SCHED_IDLE may be refused: the thread then
-  // stays idle and queries index what is left themselves.
-  static void set_priority(pthread_t thread, bool idle) {
-    sched_param param{};
-    (void)pthread_setschedparam(thread, idle ? SCHED_IDLE : SCHED_OTHER, &param);
-  }
-
-  // Indexes in idle time: the thread runs only when no request wants a CPU,
-  // once a second, in chunks of kIdleChunk entries (~5.5 µs an entry in bulk,
-  // against ~14 µs for the one-row commits of a per-request insert). A query
-  // indexes what is left itself, so it never misses an entry; a backlog past
-  // kUrgentBacklogBytes is indexed at normal priority, so that such a query
-  // stays short under sustained load, and a query raises the thread to normal
-  // priority for the chunk it may be waiting on.
+  // Every kIndexInterval: the fed entries go into the open block; with none
+  // fed, the journal is read for entries other processes appended (and, after
+  // a start, for those not yet in a block), a chunk at a time so that a
+  // query waits for one chunk at most.
   void index_loop() {
     std::unique_lock lock(stop_mu_);
     while (!stop_) {
-      stop_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; });
+      stop_cv_.wait_for(lock, kIndexInterval, [this] { return stop_; });
       lock.unlock();
+      Feed feed;
+      {
+        std::lock_guard feed_lock(feed_mu_);
+        std::swap(feed, feed_);
+      }
       for (bool more = true; more;) {
-        auto size = journal_->size();
-        bool urgent = size.ok() && *size - indexed_end_.load(std::memory_order_relaxed) > kUrgentBacklogBytes;
-        set_priority(pthread_self(), !urgent);  // also ends a boost a query gave the last chunk
-        Result<bool> step = false;
         {
           std::lock_guard index_lock(index_mu_);
-          step = index_chunk_locked(kIdleChunk);
+          if (!feed.facts.empty()) {
+            (void)absorb_locked(feed);  // on an error, the gap is read at the next round
+            more = false;
+          } else if (!read_into_block_locked(std::numeric_limits<int64_t>::max(), kReadChunk, &more).ok()) {
+            more = false;
+          }
         }
         std::lock_guard stop_lock(stop_mu_);
-        more = step.ok() && *step && !stop_;  // on an error, try again at the next wake
+        more = more && !stop_;
       }
       lock.lock();
     }
   }
 
-  static constexpr size_t kQueryChunk = 4096;
-  static constexpr size_t kIdleChunk = 2048;
-  static constexpr int64_t kUrgentBacklogBytes = int64_t{256} << 20;
+  static constexpr auto kIndexInterval = std::chrono::milliseconds(250);
+  static constexpr size_t kReadLines = 512;
+  static constexpr size_t kReadChunk = 8192;
+  static constexpr size_t kMaxFed = size_t{1} << 20;
 
   std::unique_ptr<AuditJournal> journal_;
-  std::mutex index_mu_;  // the index connection
+  std::mutex index_mu_;  // the index connection and the open block
   std::unique_ptr<Connection> index_;
-  std::atomic<int64_t> indexed_end_{0};
+  OpenBlock open_;
+  std::mutex feed_mu_;
+  Feed feed_;
   std::mutex scan_mu_;
   int64_t scan_seq_ = -1, scan_offset_ = 0;  // where the last scan stopped
   std::mutex stop_mu_;
@@ -380,7 +492,7 @@ Result<std::unique_ptr<AuditLog>> open_sqlite_audit_log(const std::string& store
   std::filesystem::path base = db.parent_path() / (db.stem().string() + ".audit");
   auto journal = AuditJournal::open(base.string() + ".journal");
   if (!journal.ok()) return std::move(journal).error();
-  // 4 KiB pages: each indexing chunk touches few pages, and every one is a whole frame in the log.
+  // 4 KiB pages: the index is small, a row per block of entries.
   auto conn = Connection::open(base.string() + ".db", false, 4096);
   if (!conn.ok()) return conn.error();
   // Derived data, rebuilt from the journal when it does not match: no sync per commit.

@@ -33,6 +33,7 @@ class Statement {
   Statement& bind(int index, std::string_view v);
   Statement& bind(int index, const std::string& v) { return bind(index, std::string_view(v)); }
   Statement& bind(int index, const char* v) { return bind(index, std::string_view(v)); }
+  Statement& bind_blob(int index, std::string_view bytes);
   // Bound text is copied by SQLite, or borrowed: the values must then outlive
   // the statement's use (a search's compiled SQL does, and its narrowing
   // lists are long).
@@ -47,6 +48,8 @@ class Statement {
 
   int64_t int_at(int col) const;
   std::string text_at(int col) const;
+  // A blob column's bytes, valid until the next step or reset.
+  std::string_view blob_at(int col) const;
   bool null_at(int col) const;
   bool is_integer(int col) const;
   int column_count() const;

@@ -159,6 +159,10 @@ TEST_F(PostgresAudit, AuditEventIsFhirAndSearchable) {
   q = {};
   q.entity = "CarePlan/cp2";
   EXPECT_EQ(log->query(q)->size(), 1u);
+  q.entity = "CarePlan/cp2/_history/1";  // the version itself
+  EXPECT_EQ(log->query(q)->size(), 1u);
+  q.entity = "CarePlan/cp";  // a prefix of an id is another resource
+  EXPECT_EQ(log->query(q)->size(), 0u);
   q = {};
   q.client_id = "ageuk-app";
   q.after_seq = 2;
