@@ -3,6 +3,7 @@
 #include "auth/scopes.hpp"
 #include "core/fhir_time.hpp"
 #include "core/systems.hpp"
+#include "rest/summary.hpp"
 #include "store/resource_meta.hpp"
 
 namespace fhirgw::app {
@@ -182,26 +183,36 @@ rest::AccessDecision GatewayAccess::check_read(const Caller& caller, model::Inte
   auto snap = governance_.current(record.change_seq > 0 ? std::optional<int64_t>(record.change_seq) : std::nullopt);
   if (!snap.ok()) return deny("governance state unavailable");
   const auto& s = **snap;
-  // A version's facts are parsed once; a parse made here also serves the
-  // redaction of a permit with hidden fields.
+  // A version's facts are parsed once, and so is its redaction for a set of
+  // hidden fields; a parse made here for the facts also serves the redaction.
   std::shared_ptr<json::Document> doc;
   auto parse = [&] {
     if (!doc && !record.deleted && !record.json.empty())
       if (auto d = json::parse(record.json); d.ok()) doc = std::make_shared<json::Document>(std::move(d).value());
   };
-  std::shared_ptr<const policy::ResourceFacts> facts = facts_cache_.find(record);
-  if (!facts) {
+  std::shared_ptr<VersionEntry> version = facts_cache_.find(VersionFactsCache::key(record));
+  if (!version) {
     parse();
-    facts = std::make_shared<const policy::ResourceFacts>(facts_of(record, doc.get()));
-    if (doc || record.deleted) facts_cache_.keep(record, facts);  // an unparseable text is not kept
+    auto facts = std::make_shared<const policy::ResourceFacts>(facts_of(record, doc.get()));
+    // An unparseable text is not kept.
+    version = doc ? facts_cache_.keep(VersionFactsCache::key(record), std::move(facts))
+                  : std::make_shared<VersionEntry>(std::move(facts));
   }
+  const policy::ResourceFacts& facts = *version->facts;
   const policy::PatientFacts* patient = nullptr;
-  if (auto it = s.patients->find(facts->patient_id); it != s.patients->end()) patient = &it->second;
+  if (auto it = s.patients->find(facts.patient_id); it != s.patients->end()) patient = &it->second;
   rest::AccessDecision out = to_access(
-      policy::decide(*s.policy, *s.consents, engine_request(caller, record.type, interaction), *facts, patient));
+      policy::decide(*s.policy, *s.consents, engine_request(caller, record.type, interaction), facts, patient));
   if (out.permit && !out.hidden_fields.empty()) {
-    parse();
-    out.parsed = std::move(doc);
+    out.redacted = version->redacted(out.hidden_fields);
+    if (!out.redacted) {
+      parse();
+      if (doc) {  // without it the REST layer fails closed
+        rest::redact_fields(*doc, doc->GetAllocator(), out.hidden_fields);
+        out.redacted = std::make_shared<const std::string>(json::to_string(*doc));
+        version->keep_redacted(out.hidden_fields, out.redacted);
+      }
+    }
   }
   return out;
 }

@@ -4,9 +4,24 @@
 
 namespace fhirgw::app {
 
+std::shared_ptr<const std::string> VersionEntry::redacted(const std::vector<std::string>& hidden) const {
+  std::lock_guard lock(mu_);
+  for (const auto& [fields, text] : redacted_)
+    if (fields == hidden) return text;
+  return nullptr;
+}
+
+void VersionEntry::keep_redacted(const std::vector<std::string>& hidden, std::shared_ptr<const std::string> text) {
+  std::lock_guard lock(mu_);
+  for (const auto& r : redacted_)
+    if (r.first == hidden) return;
+  if (redacted_.size() < kRedactions) redacted_.emplace_back(hidden, std::move(text));
+}
+
 VersionFactsCache::VersionFactsCache(size_t capacity) : per_shard_(std::max<size_t>(1, capacity / kShards)) {}
 
 std::string VersionFactsCache::key(const store::Record& r) {
+  if (r.deleted || r.version <= 0) return {};
   std::string k;
   k.reserve(r.type.size() + r.id.size() + r.controller.size() + r.patient_id.size() + r.author_org.size() + 96);
   k.append(r.type).append("/").append(r.id).append("/");
@@ -19,22 +34,23 @@ std::string VersionFactsCache::key(const store::Record& r) {
   return k;
 }
 
-std::shared_ptr<const policy::ResourceFacts> VersionFactsCache::find(const store::Record& record) {
-  if (record.deleted || record.version <= 0) return nullptr;
-  std::string k = key(record);
+std::shared_ptr<VersionEntry> VersionFactsCache::find(const std::string& k) {
+  if (k.empty()) return nullptr;
   Shard& sh = shard_of(k);
   std::lock_guard lock(sh.mu);
-  auto it = sh.facts.find(k);
-  return it == sh.facts.end() ? nullptr : it->second;
+  auto it = sh.versions.find(k);
+  return it == sh.versions.end() ? nullptr : it->second;
 }
 
-void VersionFactsCache::keep(const store::Record& record, std::shared_ptr<const policy::ResourceFacts> facts) {
-  if (record.deleted || record.version <= 0) return;
-  std::string k = key(record);
+std::shared_ptr<VersionEntry> VersionFactsCache::keep(const std::string& k,
+                                                      std::shared_ptr<const policy::ResourceFacts> facts) {
+  auto entry = std::make_shared<VersionEntry>(std::move(facts));
+  if (k.empty()) return entry;
   Shard& sh = shard_of(k);
   std::lock_guard lock(sh.mu);
-  if (sh.facts.size() >= per_shard_) sh.facts.clear();
-  sh.facts.insert_or_assign(std::move(k), std::move(facts));
+  if (sh.versions.size() >= per_shard_) sh.versions.clear();
+  sh.versions.insert_or_assign(k, entry);
+  return entry;
 }
 
 }  // namespace fhirgw::app

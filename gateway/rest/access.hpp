@@ -27,9 +27,9 @@ struct AccessDecision {
   std::string agreement;                   // DSA id that permitted it
   std::string policy_version;
   std::string reason;  // short, for audit and explain (never sent to a partner on deny)
-  // The record's JSON as the check parsed it (may be null): redaction reuses
-  // it instead of parsing the resource a second time.
-  std::shared_ptr<json::Document> parsed;
+  // The record's text with hidden_fields removed, when the check made it
+  // (null otherwise: the REST layer redacts, or fails closed).
+  std::shared_ptr<const std::string> redacted;
 };
 
 using AuditRecord = audit::AuditRecord;

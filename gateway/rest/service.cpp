@@ -123,9 +123,8 @@ const std::string* FhirService::outbound(RequestContext& ctx, Interaction intera
   ctx.audit.returned.push_back(version_url(rec));
   if (!rec.patient_id.empty()) ctx.audit.patients.push_back(rec.patient_id);
   if (d.hidden_fields.empty()) return &rec.json;
-  if (d.parsed) {  // parsed once by the check: redact that copy
-    redact_fields(*d.parsed, d.parsed->GetAllocator(), d.hidden_fields);
-    redacted = json::to_string(*d.parsed);
+  if (d.redacted) {  // redacted once per version by the check
+    redacted = *d.redacted;
     return &redacted;
   }
   auto doc = json::parse(rec.json);

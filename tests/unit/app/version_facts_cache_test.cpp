@@ -28,41 +28,78 @@ std::shared_ptr<const policy::ResourceFacts> facts(const std::string& patient) {
   return f;
 }
 
+// The cache is keyed by version: these read and keep by record, as check_read does.
+std::shared_ptr<const policy::ResourceFacts> find(VersionFactsCache& c, const store::Record& r) {
+  auto entry = c.find(VersionFactsCache::key(r));
+  return entry ? entry->facts : nullptr;
+}
+void keep(VersionFactsCache& c, const store::Record& r, std::shared_ptr<const policy::ResourceFacts> f) {
+  c.keep(VersionFactsCache::key(r), std::move(f));
+}
+
 }  // namespace
 
 TEST(VersionFactsCache, AnswersOnlyForTheSameVersionText) {
   VersionFactsCache cache;
   auto v1 = version("cp1", 1, R"({"resourceType":"CarePlan","id":"cp1"})");
-  EXPECT_EQ(cache.find(v1), nullptr);
-  cache.keep(v1, facts("p1"));
-  ASSERT_NE(cache.find(v1), nullptr);
-  EXPECT_EQ(cache.find(v1)->patient_id, "p1");
+  EXPECT_EQ(find(cache, v1), nullptr);
+  keep(cache, v1, facts("p1"));
+  ASSERT_NE(find(cache, v1), nullptr);
+  EXPECT_EQ(find(cache, v1)->patient_id, "p1");
   // The next version, another resource, and the same version number with
   // other text (a rolled-back write, a restored backup) are all misses.
-  EXPECT_EQ(cache.find(version("cp1", 2, v1.json)), nullptr);
-  EXPECT_EQ(cache.find(version("cp2", 1, v1.json)), nullptr);
-  EXPECT_EQ(cache.find(version("cp1", 1, R"({"resourceType":"CarePlan","id":"cp1","status":"active"})")), nullptr);
+  EXPECT_EQ(find(cache, version("cp1", 2, v1.json)), nullptr);
+  EXPECT_EQ(find(cache, version("cp2", 1, v1.json)), nullptr);
+  EXPECT_EQ(find(cache, version("cp1", 1, R"({"resourceType":"CarePlan","id":"cp1","status":"active"})")), nullptr);
   auto moved = v1;
   moved.patient_id = "p2";  // a governance column differs
-  EXPECT_EQ(cache.find(moved), nullptr);
+  EXPECT_EQ(find(cache, moved), nullptr);
   auto confidential = v1;
   confidential.confidential = true;
-  EXPECT_EQ(cache.find(confidential), nullptr);
+  EXPECT_EQ(find(cache, confidential), nullptr);
 }
 
 TEST(VersionFactsCache, TombstonesAreNeverKept) {
   VersionFactsCache cache;
   auto gone = version("cp1", 3, "");
   gone.deleted = true;
-  cache.keep(gone, facts("p1"));
-  EXPECT_EQ(cache.find(gone), nullptr);
+  keep(cache, gone, facts("p1"));
+  EXPECT_EQ(find(cache, gone), nullptr);
 }
 
 TEST(VersionFactsCache, StaysWithinItsCapacity) {
   VersionFactsCache cache(64);
-  for (int i = 0; i < 10'000; ++i) cache.keep(version("cp" + std::to_string(i), 1, "{}"), facts("p"));
+  for (int i = 0; i < 10'000; ++i) keep(cache, version("cp" + std::to_string(i), 1, "{}"), facts("p"));
   int kept = 0;
-  for (int i = 0; i < 10'000; ++i) kept += cache.find(version("cp" + std::to_string(i), 1, "{}")) != nullptr;
+  for (int i = 0; i < 10'000; ++i) kept += find(cache, version("cp" + std::to_string(i), 1, "{}")) != nullptr;
   EXPECT_GT(kept, 0);
   EXPECT_LE(kept, 64);
+}
+
+TEST(VersionFactsCache, KeepsARedactionPerVersionAndSetOfHiddenFields) {
+  VersionFactsCache cache;
+  auto v1 = version("cp1", 1, R"({"resourceType":"CarePlan","id":"cp1","note":[{"text":"x"}]})");
+  const std::vector<std::string> note{"note"}, both{"note", "activity"};
+  auto entry = cache.keep(VersionFactsCache::key(v1), facts("p1"));
+  EXPECT_EQ(entry->redacted(note), nullptr);
+  entry->keep_redacted(note, std::make_shared<const std::string>(R"({"resourceType":"CarePlan","id":"cp1"})"));
+  auto again = cache.find(VersionFactsCache::key(v1));
+  ASSERT_NE(again, nullptr);
+  ASSERT_NE(again->redacted(note), nullptr);
+  EXPECT_EQ(*again->redacted(note), R"({"resourceType":"CarePlan","id":"cp1"})");
+  // Another set of hidden fields is a miss, and another version has its own entry.
+  EXPECT_EQ(again->redacted(both), nullptr);
+  EXPECT_EQ(again->redacted({}), nullptr);
+  EXPECT_EQ(cache.find(VersionFactsCache::key(version("cp1", 2, v1.json))), nullptr);
+}
+
+TEST(VersionFactsCache, AVersionKeepsAFewRedactionsAtMost) {
+  VersionFactsCache cache;
+  auto entry = cache.keep(VersionFactsCache::key(version("cp1", 1, "{}")), facts("p1"));
+  for (int i = 0; i < 100; ++i)
+    entry->keep_redacted({"field" + std::to_string(i)}, std::make_shared<const std::string>("{}"));
+  int kept = 0;
+  for (int i = 0; i < 100; ++i) kept += entry->redacted({"field" + std::to_string(i)}) != nullptr;
+  EXPECT_GT(kept, 0);
+  EXPECT_LE(kept, 4);
 }
