@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <mutex>
+#include <optional>
+#include <utility>
 #include <vector>
 
 #include "core/try.hpp"
@@ -146,8 +148,20 @@ class SqliteStore final : public Store {
   Result<std::vector<OutboxEntry>> list_outbox(const std::string& controller, int64_t since_ms) override {
     return with_reader([&](Connection& db) { return sqlite::list_outbox(db, controller, since_ms); });
   }
+  // Asked at the start of every governed search: while the shared commit
+  // count has not moved, no commit (from any process) can have changed it.
   Result<int64_t> change_seq() override {
-    return with_reader([&](Connection& db) { return sqlite::change_seq(db); }, Snapshot::statement);
+    const auto before = commits_->stable();
+    if (before) {
+      std::lock_guard lock(change_seq_mu_);
+      if (change_seq_memo_ && change_seq_memo_->first == *before) return change_seq_memo_->second;
+    }
+    auto seq = with_reader([&](Connection& db) { return sqlite::change_seq(db); }, Snapshot::statement);
+    if (seq.ok() && before && commits_->stable() == before) {
+      std::lock_guard lock(change_seq_mu_);
+      change_seq_memo_ = std::pair<uint64_t, int64_t>(*before, *seq);
+    }
+    return seq;
   }
   // Off unless asked: the subquery costs a read that nobody follows changes for.
   void set_reads_bring_change_seq(bool on) override { reads_bring_change_seq_ = on; }
@@ -235,6 +249,8 @@ class SqliteStore final : public Store {
 
   std::string path_;
   std::unique_ptr<CommitCounter> commits_;  // shared with every process on the file
+  std::mutex change_seq_mu_;
+  std::optional<std::pair<uint64_t, int64_t>> change_seq_memo_;  // (commit count, change_seq at that count)
   std::unique_ptr<Connection> writer_;
   WriterGroup group_;  // owns the writer's turns and commits
   std::unique_ptr<ResultCache> cache_;  // null when off

@@ -168,3 +168,21 @@ TEST_P(StoreTest, PooledConnectionsSurviveTheServerDroppingThem) {
   ASSERT_TRUE(w.ok()) << w.error().message();
   EXPECT_EQ(w->record.version, 2);
 }
+
+TEST_P(StoreTest, ChangeSeqFollowsEveryCommitWhoeverMadeIt) {
+  // A governed search asks for change_seq first; the embedded store answers
+  // from memory while its shared commit count has not moved.
+  auto other = open_another();
+  ASSERT_TRUE(other);
+  const int64_t start = *store_->change_seq();
+  EXPECT_EQ(*store_->change_seq(), start);  // nothing committed: the same answer
+  for (int i = 1; i <= 3; ++i) {
+    store::Store& writer = i % 2 ? *other : *store_;
+    std::string id = "p" + std::to_string(i);
+    ASSERT_TRUE(write_on(writer, {WriteKind::create, "Patient", id,
+                                  patient(id, "A81001", "Hartley", "Amelia", "1957-03-14", "female", "9000000009"), {}})
+                    .ok());
+    EXPECT_EQ(*store_->change_seq(), start + i) << "after a commit through " << (i % 2 ? "another store" : "this one");
+    EXPECT_EQ(*other->change_seq(), start + i);
+  }
+}
