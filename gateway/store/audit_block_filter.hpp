@@ -23,6 +23,8 @@ namespace fhirgw::store {
 // Entries per block: a block's filter is ~10 KiB, and a false positive costs
 // reading its lines (a few milliseconds).
 inline constexpr size_t kAuditBlockEntries = 4096;
+// ... or fewer, when its entries hold this many keys (searches returning many resources).
+inline constexpr size_t kAuditBlockKeys = 256 * 1024;
 
 // The keys of one entry, as 64-bit hashes (stable across builds: they are stored).
 void audit_entry_keys(const AuditRow& row, std::vector<uint64_t>& out);

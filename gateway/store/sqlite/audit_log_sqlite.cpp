@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -269,7 +268,9 @@ class SqliteAuditLog : public AuditLog {
     open_.min_ms = std::min(open_.min_ms, recorded_ms);
     open_.max_ms = std::max(open_.max_ms, recorded_ms);
     open_.keys.insert(open_.keys.end(), keys, keys + count);
-    if (++open_.entries >= kAuditBlockEntries) (void)seal_locked();  // on an error, the next entry tries again
+    // A block of entries that each returned many resources is sealed early, so a filter stays ~300 KiB at most.
+    if (++open_.entries >= kAuditBlockEntries || open_.keys.size() >= kAuditBlockKeys)
+      (void)seal_locked();  // on an error, the next entry tries again
   }
 
   // Writes the open block as the index's next row, unless another process

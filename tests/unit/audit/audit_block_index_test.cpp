@@ -14,6 +14,7 @@
 #include "audit/audit_trail.hpp"
 #include "store/audit_block_filter.hpp"
 #include "store/audit_chain.hpp"
+#include "audit_samples.hpp"
 #include "gateway_process.hpp"
 
 using namespace fhirgw;
@@ -202,4 +203,42 @@ TEST(AuditBlockIndex, AFreshIndexIsBuiltFromAnExistingJournal) {
   auto report = audit::verify(**log);
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->intact) << report->problem;
+}
+
+TEST(AuditBlockIndex, ABlockOfEntriesWithManyResourcesIsSealedEarly) {
+  // Entries that each returned a thousand resources (a large history page):
+  // a block closes at kAuditBlockKeys keys, so its filter stays small.
+  fhirgw::testing::TempDir dir;
+  auto log = store::open_audit_log("sqlite:" + dir.file("g.db"));
+  ASSERT_TRUE(log.ok());
+  const int per_entry = 1000, entries = static_cast<int>(store::kAuditBlockKeys / per_entry) + 40;
+  std::string prev = store::kAuditGenesis;
+  std::vector<store::AuditRow> rows;
+  for (int i = 0; i < entries; ++i) {
+    audit::AuditRecord r = fhirgw::testing::sample_audit_record(i);
+    r.returned.clear();
+    for (int k = 0; k < per_entry; ++k)
+      r.returned.push_back("CarePlan/e" + std::to_string(i) + "-" + std::to_string(k) + "/_history/1");
+    rows.push_back(audit::to_row(r, 1700000000000 + i, i + 1));
+    rows.back().prev_hash = prev;
+    rows.back().hash = audit::chain_hash(prev, rows.back().entry);
+    prev = rows.back().hash;
+  }
+  ASSERT_TRUE((*log)->append(rows).ok());
+  const std::string db = dir.file("g.audit.db");
+  for (int i = 0; i < 1200 && sql_int(db, "SELECT count(*) FROM audit_block") < 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const int64_t sealed = sql_int(db, "SELECT last_seq FROM audit_block ORDER BY first_seq LIMIT 1");
+  EXPECT_GT(sealed, 0);
+  EXPECT_LT(sealed, entries);
+  EXPECT_LT(sql_int(db, "SELECT max(length(filter)) FROM audit_block"), 512 * 1024);
+  // Entries in the sealed block and past it are both found.
+  for (int i : {3, entries - 2}) {
+    store::AuditQuery q;
+    q.entity = "CarePlan/e" + std::to_string(i) + "-999";
+    auto found = (*log)->query(q);
+    ASSERT_TRUE(found.ok());
+    ASSERT_EQ(found->size(), 1u) << q.entity;
+    EXPECT_EQ(found->front().seq, i + 1);
+  }
 }
