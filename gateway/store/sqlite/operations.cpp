@@ -250,10 +250,16 @@ Result<std::vector<OutboxEntry>> list_outbox(Connection& db, const std::string& 
   return out;
 }
 
-Result<int64_t> change_seq(Connection& db) {
-  GW_TRY_ASSIGN(s, db.prepare("SELECT COALESCE(MAX(seq), 0) FROM versions"));
-  GW_TRY_ASSIGN(row, s.step());
-  return row ? s.int_at(0) : int64_t{0};
+Result<int64_t> change_seq(Connection& db, CacheSession* cache) {
+  Exec x{db, cache};
+  Sql query;
+  query << "SELECT COALESCE(MAX(seq), 0) FROM versions";
+  int64_t seq = 0;
+  GW_TRY(x.each_row(query, [&](const auto& row) {
+    seq = row.int_at(0);
+    return false;
+  }));
+  return seq;
 }
 
 Result<std::vector<Record>> changed_since(Connection& db, int64_t after_seq, const std::vector<std::string>& types,

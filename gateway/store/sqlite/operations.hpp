@@ -32,7 +32,8 @@ Result<std::vector<ResourceKey>> live_keys(Connection& db, const std::string& co
 Result<std::vector<QuarantineEntry>> list_quarantine(Connection& db, const std::string& import_id, int limit,
                                                      int64_t after_id);
 Result<std::vector<OutboxEntry>> list_outbox(Connection& db, const std::string& controller, int64_t since_ms);
-Result<int64_t> change_seq(Connection& db);
+// From the cache session when given: asked before every governed search.
+Result<int64_t> change_seq(Connection& db, CacheSession* cache = nullptr);
 // Record::row carries the latest seq of each resource (the caller's next after_seq).
 Result<std::vector<Record>> changed_since(Connection& db, int64_t after_seq, const std::vector<std::string>& types,
                                           int limit);

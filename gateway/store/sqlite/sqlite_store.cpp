@@ -2,8 +2,6 @@
 
 #include <atomic>
 #include <mutex>
-#include <optional>
-#include <utility>
 #include <vector>
 
 #include "core/try.hpp"
@@ -148,20 +146,11 @@ class SqliteStore final : public Store {
   Result<std::vector<OutboxEntry>> list_outbox(const std::string& controller, int64_t since_ms) override {
     return with_reader([&](Connection& db) { return sqlite::list_outbox(db, controller, since_ms); });
   }
-  // Asked at the start of every governed search: while the shared commit
-  // count has not moved, no commit (from any process) can have changed it.
+  // Asked at the start of every governed search: answered from the result
+  // cache while the shared commit count has not moved.
   Result<int64_t> change_seq() override {
-    const auto before = commits_->stable();
-    if (before) {
-      std::lock_guard lock(change_seq_mu_);
-      if (change_seq_memo_ && change_seq_memo_->first == *before) return change_seq_memo_->second;
-    }
-    auto seq = with_reader([&](Connection& db) { return sqlite::change_seq(db); }, Snapshot::statement);
-    if (seq.ok() && before && commits_->stable() == before) {
-      std::lock_guard lock(change_seq_mu_);
-      change_seq_memo_ = std::pair<uint64_t, int64_t>(*before, *seq);
-    }
-    return seq;
+    return with_cached_reader([&](Connection& db, CacheSession* cache) { return sqlite::change_seq(db, cache); },
+                              Snapshot::statement);
   }
   // Off unless asked: the subquery costs a read that nobody follows changes for.
   void set_reads_bring_change_seq(bool on) override { reads_bring_change_seq_ = on; }
@@ -249,8 +238,6 @@ class SqliteStore final : public Store {
 
   std::string path_;
   std::unique_ptr<CommitCounter> commits_;  // shared with every process on the file
-  std::mutex change_seq_mu_;
-  std::optional<std::pair<uint64_t, int64_t>> change_seq_memo_;  // (commit count, change_seq at that count)
   std::unique_ptr<Connection> writer_;
   WriterGroup group_;  // owns the writer's turns and commits
   std::unique_ptr<ResultCache> cache_;  // null when off
