@@ -145,7 +145,7 @@ Result<std::vector<policy::ResourceFacts>> GatewayAccess::all_facts(store::Store
 search::Visibility GatewayAccess::visibility(const Caller&, const std::string&, model::Interaction) {
   return search::Visibility::everything();
 }
-rest::AccessDecision GatewayAccess::check_read(const Caller&, model::Interaction, const store::Record&) {
+rest::AccessDecision GatewayAccess::check_read(const Caller&, model::Interaction, const store::Record&, rest::ReadUse) {
   return {true, {}, "bench", "bench", "enforcement off (benchmark build)"};
 }
 #else
@@ -177,7 +177,7 @@ search::Visibility GatewayAccess::visibility(const Caller& caller, const std::st
 }
 
 rest::AccessDecision GatewayAccess::check_read(const Caller& caller, model::Interaction interaction,
-                                               const store::Record& record) {
+                                               const store::Record& record, rest::ReadUse use) {
   // A read or vread brings the store's change_seq from its own snapshot: a
   // change committed before the request began is in it, with no second look.
   auto snap = governance_.current(record.change_seq > 0 ? std::optional<int64_t>(record.change_seq) : std::nullopt);
@@ -190,24 +190,24 @@ rest::AccessDecision GatewayAccess::check_read(const Caller& caller, model::Inte
     if (!doc && !record.deleted && !record.json.empty())
       if (auto d = json::parse(record.json); d.ok()) doc = std::make_shared<json::Document>(std::move(d).value());
   };
-  std::shared_ptr<VersionEntry> version = facts_cache_.find(VersionFactsCache::key(record));
+  const std::string version_key = VersionFactsCache::key(record);
+  std::shared_ptr<VersionEntry> version = facts_cache_.find(version_key);
   if (!version) {
     parse();
     auto facts = std::make_shared<const policy::ResourceFacts>(facts_of(record, doc.get()));
     // An unparseable text is not kept.
-    version = doc ? facts_cache_.keep(VersionFactsCache::key(record), std::move(facts))
-                  : std::make_shared<VersionEntry>(std::move(facts));
+    version = doc ? facts_cache_.keep(version_key, std::move(facts)) : std::make_shared<VersionEntry>(std::move(facts));
   }
   const policy::ResourceFacts& facts = *version->facts;
   const policy::PatientFacts* patient = nullptr;
   if (auto it = s.patients->find(facts.patient_id); it != s.patients->end()) patient = &it->second;
   rest::AccessDecision out = to_access(
       policy::decide(*s.policy, *s.consents, engine_request(caller, record.type, interaction), facts, patient));
-  if (out.permit && !out.hidden_fields.empty()) {
+  if (use == rest::ReadUse::send && out.permit && !out.hidden_fields.empty()) {
     out.redacted = version->redacted(out.hidden_fields);
     if (!out.redacted) {
       parse();
-      if (doc) {  // without it the REST layer fails closed
+      if (doc) {  // without it nothing is sent
         rest::redact_fields(*doc, doc->GetAllocator(), out.hidden_fields);
         out.redacted = std::make_shared<const std::string>(json::to_string(*doc));
         version->keep_redacted(out.hidden_fields, out.redacted);

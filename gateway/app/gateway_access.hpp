@@ -30,7 +30,7 @@ class GatewayAccess : public rest::AccessControl {
   search::Visibility visibility(const Caller& caller, const std::string& type,
                                 model::Interaction interaction) override;
   rest::AccessDecision check_read(const Caller& caller, model::Interaction interaction,
-                                  const store::Record& record) override;
+                                  const store::Record& record, rest::ReadUse use) override;
   rest::AccessDecision check_write(const Caller& caller, model::Interaction interaction, const std::string& type,
                                    const json::Value& resource, const store::Record* current) override;
   void stamp_write(const Caller& caller, json::Value& resource, json::Allocator& a,

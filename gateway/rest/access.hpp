@@ -27,10 +27,15 @@ struct AccessDecision {
   std::string agreement;                   // DSA id that permitted it
   std::string policy_version;
   std::string reason;  // short, for audit and explain (never sent to a partner on deny)
-  // The record's text with hidden_fields removed, when the check made it
-  // (null otherwise: the REST layer redacts, or fails closed).
+  // With ReadUse::send and hidden fields: the record's text without them
+  // (null if it could not be made: nothing is sent).
   std::shared_ptr<const std::string> redacted;
 };
+
+// What a read check is for: whether the caller may see a record (a tombstone,
+// the current version behind a vread, a conditional write's match), or also
+// the text it may be sent.
+enum class ReadUse { decide, send };
 
 using AuditRecord = audit::AuditRecord;
 
@@ -49,7 +54,7 @@ class AccessControl {
                                         model::Interaction interaction) = 0;
   // Per-resource check before it leaves (defence in depth over visibility()).
   virtual AccessDecision check_read(const Caller& caller, model::Interaction interaction,
-                                    const store::Record& record) = 0;
+                                    const store::Record& record, ReadUse use) = 0;
   // A write: `current` is the existing version (nullptr on create).
   virtual AccessDecision check_write(const Caller& caller, model::Interaction interaction,
                                      const std::string& type, const json::Value& resource,

@@ -24,7 +24,7 @@ class DevelopmentAccess : public AccessControl {
   search::Visibility visibility(const Caller&, const std::string&, model::Interaction) override {
     return search::Visibility::everything();
   }
-  AccessDecision check_read(const Caller&, model::Interaction, const store::Record&) override {
+  AccessDecision check_read(const Caller&, model::Interaction, const store::Record&, ReadUse) override {
     return {true, {}, "development", "development", "development mode", nullptr};
   }
   AccessDecision check_write(const Caller&, model::Interaction, const std::string&, const json::Value&,

@@ -111,7 +111,7 @@ http::Response FhirService::execute(RequestContext& ctx, const Route& r, store::
 
 const std::string* FhirService::outbound(RequestContext& ctx, Interaction interaction,
                                          const store::Record& rec, std::string& redacted) {
-  AccessDecision d = access_.check_read(ctx.caller, interaction, rec);
+  AccessDecision d = access_.check_read(ctx.caller, interaction, rec, ReadUse::send);
   if (!d.permit) {
     // For the IG trail only (the partner sees "not found" or nothing).
     if (ctx.audit.outcome_detail.empty()) ctx.audit.outcome_detail = "withheld " + rec.type + "/" + rec.id + ": " + d.reason;
@@ -123,14 +123,8 @@ const std::string* FhirService::outbound(RequestContext& ctx, Interaction intera
   ctx.audit.returned.push_back(version_url(rec));
   if (!rec.patient_id.empty()) ctx.audit.patients.push_back(rec.patient_id);
   if (d.hidden_fields.empty()) return &rec.json;
-  if (d.redacted) {  // redacted once per version by the check
-    redacted = *d.redacted;
-    return &redacted;
-  }
-  auto doc = json::parse(rec.json);
-  if (!doc.ok()) return nullptr;  // fail closed on anything unexpected
-  redact_fields(*doc, doc->GetAllocator(), d.hidden_fields);
-  redacted = json::to_string(*doc);
+  if (!d.redacted) return nullptr;  // fail closed: the hidden fields could not be removed
+  redacted = *d.redacted;  // made once per version and set of hidden fields by the check
   return &redacted;
 }
 
@@ -163,7 +157,7 @@ http::Response FhirService::read(RequestContext& ctx, const Route& r, store::Tra
   if (rec.deleted) {
     // A tombstone is only admitted to callers who could see the resource's
     // governance facts (store keeps them on the tombstone); otherwise 404.
-    if (!access_.check_read(ctx.caller, Interaction::read, rec).permit) return error(not_found);
+    if (!access_.check_read(ctx.caller, Interaction::read, rec, ReadUse::decide).permit) return error(not_found);
     auto e = Error::make(410, "deleted", r.type + "/" + r.id + " has been deleted");
     auto resp = error(e);
     resp.set_header("ETag", etag_for(rec.version));
@@ -194,7 +188,7 @@ http::Response FhirService::vread(RequestContext& ctx, const Route& r) {
   // Judged by today's consent: the current record's governance decides.
   auto current = store_.read(r.type, r.id);
   if (!current.ok() || !current->has_value()) return error(not_found);
-  if (auto d = access_.check_read(ctx.caller, Interaction::vread, **current); !d.permit) {
+  if (auto d = access_.check_read(ctx.caller, Interaction::vread, **current, ReadUse::decide); !d.permit) {
     ctx.audit.outcome_detail = "withheld " + r.type + "/" + r.id + ": " + d.reason;
     return error(not_found);
   }
@@ -233,7 +227,7 @@ http::Response FhirService::history(RequestContext& ctx, const Route& r) {
   if (!r.id.empty()) {
     auto current = store_.read(r.type, r.id);
     if (!current.ok()) return error(current.error());
-    if (!current->has_value() || !access_.check_read(ctx.caller, interaction, **current).permit)
+    if (!current->has_value() || !access_.check_read(ctx.caller, interaction, **current, ReadUse::decide).permit)
       return error(Error::not_found(r.type + "/" + r.id + " is not known"));
   }
   auto page = store_.history(q);

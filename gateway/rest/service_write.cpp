@@ -161,7 +161,7 @@ http::Response FhirService::update(RequestContext& ctx, const Route& r, store::T
   if (current->has_value() && !(*current)->deleted) {
     // An existing resource the caller may not see is treated exactly like an
     // absent one (same checks, same answer), and is never replaced.
-    if (access_.check_read(ctx.caller, Interaction::read, **current).permit) cur = &**current;
+    if (access_.check_read(ctx.caller, Interaction::read, **current, ReadUse::decide).permit) cur = &**current;
     else hidden = true;
   }
   if (!cur && !ctx.if_match.empty())
@@ -175,7 +175,7 @@ http::Response FhirService::remove(RequestContext& ctx, const Route& r, store::T
   auto not_found = Error::not_found(r.type + "/" + r.id + " is not known");
   if (!current->has_value()) return error(not_found);
   const store::Record& cur = **current;
-  if (!access_.check_read(ctx.caller, Interaction::read, cur).permit) return error(not_found);
+  if (!access_.check_read(ctx.caller, Interaction::read, cur, ReadUse::decide).permit) return error(not_found);
   if (cur.deleted) {
     http::Response resp;
     resp.status = 204;  // deleting a deleted resource has no effect
@@ -204,7 +204,7 @@ Result<std::vector<store::Record>> FhirService::conditional_matches(RequestConte
   if (!page.ok()) return std::move(page).error();
   std::vector<store::Record> out;
   for (auto& rec : page->matches)
-    if (access_.check_read(ctx.caller, Interaction::search, rec).permit) out.push_back(std::move(rec));
+    if (access_.check_read(ctx.caller, Interaction::search, rec, ReadUse::decide).permit) out.push_back(std::move(rec));
   // More rows exist beyond this page: "many", without scanning further.
   if (page->next)
     while (out.size() < 2) out.push_back(store::Record{});
@@ -251,7 +251,7 @@ http::Response FhirService::conditional_update(RequestContext& ctx, const Route&
       auto existing = tx->read(r.type, id);
       if (!existing.ok()) return error(existing.error());
       if (existing->has_value() && !(*existing)->deleted) {
-        if (!access_.check_read(ctx.caller, Interaction::read, **existing).permit) hidden = true;
+        if (!access_.check_read(ctx.caller, Interaction::read, **existing, ReadUse::decide).permit) hidden = true;
         else return error(Error::make(409, "conflict", "A resource with this id exists and does not match the criteria"));
       }
     }
