@@ -99,20 +99,13 @@ class SqliteAuditLog : public AuditLog {
   Status append(std::vector<AuditRow>& rows) override {
     std::vector<AuditJournal::Span> placed;
     if (auto s = journal_->append(rows, AuditJournal::Chain::attach, &placed); !s.ok()) return s;
-    Feed feed;
-    feed.facts.reserve(rows.size());
-    feed.keys.reserve(rows.size() * 6);
-    for (size_t i = 0; i < rows.size(); ++i) {
-      audit_entry_keys(rows[i], feed.keys);
-      feed.facts.push_back({placed[i].offset, placed[i].length, rows[i].seq, rows[i].recorded_ms, feed.keys.size()});
-    }
     std::lock_guard lock(feed_mu_);
     // An index thread that cannot keep up loses its feed, not entries: it reads them from the journal instead.
     if (feed_.facts.size() > kMaxFed) feed_ = {};
-    size_t base = feed_.keys.size();
-    for (auto& f : feed.facts) f.keys_end += base;
-    feed_.facts.insert(feed_.facts.end(), feed.facts.begin(), feed.facts.end());
-    feed_.keys.insert(feed_.keys.end(), feed.keys.begin(), feed.keys.end());
+    for (size_t i = 0; i < rows.size(); ++i) {
+      audit_entry_keys(rows[i], feed_.keys);
+      feed_.facts.push_back({placed[i].offset, placed[i].length, rows[i].seq, rows[i].recorded_ms, feed_.keys.size()});
+    }
     return {};
   }
 
