@@ -84,20 +84,28 @@ Status GatewayAccess::authorize(const Caller& caller, const std::string& type, m
                          (type.empty() ? "" : " on " + type));
 }
 
+// Narrowed scopes (?param=value) cannot be judged per resource; the router
+// has already checked them against the request's parameters.
+bool GatewayAccess::engine_scope_allows(const Caller& caller, const std::string& type, model::Interaction interaction) {
+  return auth::scope_allows(caller.scopes, type, interaction, {}) || interaction == model::Interaction::search;
+}
+
 policy::Request GatewayAccess::engine_request(const Caller& caller, const std::string& type,
-                                              model::Interaction interaction) const {
+                                              model::Interaction interaction, int64_t now_ms) const {
   policy::Request r;
   r.caller = caller;
   r.purpose = caller.purpose;
   r.interaction = interaction;
   r.type = type;
-  r.scope_allows = auth::scope_allows(caller.scopes, type, interaction, {});
-  // Narrowed scopes (?param=value) cannot be judged per resource; the router
-  // has already checked them against the request's parameters.
-  if (!r.scope_allows && interaction == model::Interaction::search) r.scope_allows = true;
-  r.now_ms = fhir_time::now_ms();
+  r.scope_allows = engine_scope_allows(caller, type, interaction);
+  r.now_ms = now_ms;
   r.trace = false;  // the request path keeps only a denial's reason; $explain traces
   return r;
+}
+
+policy::Request GatewayAccess::engine_request(const Caller& caller, const std::string& type,
+                                              model::Interaction interaction) const {
+  return engine_request(caller, type, interaction, fhir_time::now_ms());
 }
 
 policy::ResourceFacts GatewayAccess::facts_of(const store::Record& rec) {
@@ -157,19 +165,19 @@ search::Visibility GatewayAccess::visibility(const Caller& caller, const std::st
   policy::Request request = engine_request(caller, type, interaction);
   std::string key = caller.organisation + '\n' + to_string(caller.kind) + '\n' + request.purpose + '\n' + type + '\n' +
                     std::string(model::to_string(interaction)) + '\n' + (request.scope_allows ? "1" : "0") + '\n' +
-                    std::to_string(request.now_ms / 86'400'000);
+                    std::to_string(s.boundaries->slot(request.now_ms).from_ms);
   for (const auto& r : caller.roles) key += '\n' + r;
   {
     std::lock_guard lock(narrow_mu_);
-    if (narrow_snapshot_ != snap->get()) {
+    if (narrow_generation_ != s.generation) {
       narrow_cache_.clear();
-      narrow_snapshot_ = snap->get();
+      narrow_generation_ = s.generation;
     }
     if (auto it = narrow_cache_.find(key); it != narrow_cache_.end()) return it->second;
   }
   search::Visibility v = policy::narrow(*s.policy, *s.consents, request, *s.patients);
   std::lock_guard lock(narrow_mu_);
-  if (narrow_snapshot_ == snap->get()) {
+  if (narrow_generation_ == s.generation) {
     if (narrow_cache_.size() >= 1000) narrow_cache_.clear();
     narrow_cache_.emplace(std::move(key), v);
   }
@@ -198,12 +206,23 @@ rest::AccessDecision GatewayAccess::check_read(const Caller& caller, model::Inte
     // An unparseable text is not kept.
     version = doc ? facts_cache_.keep(version_key, std::move(facts)) : std::make_shared<VersionEntry>(std::move(facts));
   }
-  const policy::ResourceFacts& facts = *version->facts;
-  const policy::PatientFacts* patient = nullptr;
-  if (auto it = s.patients->find(facts.patient_id); it != s.patients->end()) patient = &it->second;
-  rest::AccessDecision out = to_access(
-      policy::decide(*s.policy, *s.consents, engine_request(caller, record.type, interaction), facts, patient));
-  if (use == rest::ReadUse::send && out.permit && !out.hidden_fields.empty()) {
+  // The same caller reading the same version under the same snapshot, in the
+  // same slot of time, gets the same decision: it is kept with the version.
+  const int64_t now_ms = fhir_time::now_ms();
+  const ReadContext context{s.generation, s.boundaries->slot(now_ms), &caller, interaction,
+                            engine_scope_allows(caller, record.type, interaction)};
+  std::optional<rest::AccessDecision> kept = version->decision(context);
+  rest::AccessDecision out;
+  if (kept) {
+    out = std::move(*kept);
+  } else {
+    const policy::ResourceFacts& facts = *version->facts;
+    const policy::PatientFacts* patient = nullptr;
+    if (auto it = s.patients->find(facts.patient_id); it != s.patients->end()) patient = &it->second;
+    out = to_access(policy::decide(*s.policy, *s.consents, engine_request(caller, record.type, interaction, now_ms),
+                                   facts, patient));
+  }
+  if (use == rest::ReadUse::send && out.permit && !out.hidden_fields.empty() && !out.redacted) {
     out.redacted = version->redacted(out.hidden_fields);
     if (!out.redacted) {
       parse();
@@ -213,7 +232,9 @@ rest::AccessDecision GatewayAccess::check_read(const Caller& caller, model::Inte
         version->keep_redacted(out.hidden_fields, out.redacted);
       }
     }
+    if (out.redacted) kept.reset();  // keep it again, with its redaction
   }
+  if (!kept) version->keep_decision(context, out);
   return out;
 }
 #endif

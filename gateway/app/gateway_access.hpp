@@ -43,6 +43,10 @@ class GatewayAccess : public rest::AccessControl {
   // For explain: the request the engine would see for this caller.
   policy::Request engine_request(const Caller& caller, const std::string& type,
                                  model::Interaction interaction) const;
+  policy::Request engine_request(const Caller& caller, const std::string& type, model::Interaction interaction,
+                                 int64_t now_ms) const;
+  // Whether the caller's scopes allow the interaction, as the engine is told.
+  static bool engine_scope_allows(const Caller& caller, const std::string& type, model::Interaction interaction);
   static policy::ResourceFacts facts_of(const store::Record& record);
   // As above, on the record's JSON already parsed (nullptr: tombstone or unparseable).
   static policy::ResourceFacts facts_of(const store::Record& record, const json::Value* parsed);
@@ -55,9 +59,10 @@ class GatewayAccess : public rest::AccessControl {
 
   // narrow() looks at every patient; its result depends only on the
   // governance snapshot, the caller's organisation, roles and scopes, the
-  // purpose, the type and interaction, and the day. Cached per snapshot.
+  // purpose, the type and interaction, and the slot of time. Cached per
+  // snapshot (by generation: a freed snapshot's address may come back).
   std::mutex narrow_mu_;
-  const GovernanceSnapshot* narrow_snapshot_ = nullptr;
+  uint64_t narrow_generation_ = 0;
   std::unordered_map<std::string, search::Visibility> narrow_cache_;
   VersionFactsCache facts_cache_;
   auth::RateLimiter& limiter_;

@@ -2,7 +2,6 @@
 
 #include <atomic>
 
-#include "core/fhir_time.hpp"
 #include "core/request_scope.hpp"
 #include "core/json.hpp"
 
@@ -11,6 +10,7 @@ namespace fhirgw::app {
 namespace {
 const std::vector<std::string> kTrackedTypes = {"Patient", "Consent", "Flag"};
 constexpr int kBatch = 5000;
+std::atomic<uint64_t> next_generation{1};
 }  // namespace
 
 GovernanceState::GovernanceState(store::Store& store) : store_(store) {
@@ -18,7 +18,15 @@ GovernanceState::GovernanceState(store::Store& store) : store_(store) {
   s->policy = std::make_shared<policy::Policy>();  // not loaded: denies everything
   s->consents = std::make_shared<policy::ConsentIndex>();
   s->patients = std::make_shared<policy::PatientDirectory>();
-  snapshot_ = s;
+  publish(std::move(s), true);
+}
+
+void GovernanceState::publish(std::shared_ptr<GovernanceSnapshot> next, bool boundaries_changed) {
+  if (boundaries_changed || !next->boundaries)
+    next->boundaries = std::make_shared<const policy::TimeBoundaries>(
+        policy::TimeBoundaries::of(*next->policy, *next->consents, *next->patients));
+  next->generation = next_generation.fetch_add(1, std::memory_order_relaxed);
+  std::atomic_store(&snapshot_, std::shared_ptr<const GovernanceSnapshot>(std::move(next)));
 }
 
 Status GovernanceState::load() {
@@ -32,7 +40,7 @@ void GovernanceState::set_policy(policy::Policy p) {
   std::lock_guard lock(mu_);
   auto next = std::make_shared<GovernanceSnapshot>(*std::atomic_load(&snapshot_));
   next->policy = std::make_shared<const policy::Policy>(std::move(p));
-  std::atomic_store(&snapshot_, std::shared_ptr<const GovernanceSnapshot>(next));
+  publish(std::move(next), true);
 }
 
 Result<std::shared_ptr<const GovernanceSnapshot>> GovernanceState::current(std::optional<int64_t> seen_change_seq) {
@@ -66,15 +74,14 @@ Result<std::shared_ptr<const GovernanceSnapshot>> GovernanceState::at_least(int6
   return std::atomic_load(&snapshot_);
 }
 
-void GovernanceState::recompute_flags(policy::PatientDirectory& dir, const std::string& patient_id,
-                                      int64_t now_ms) const {
+void GovernanceState::recompute_flags(policy::PatientDirectory& dir, const std::string& patient_id) const {
   auto it = dir.find(patient_id);
   if (it == dir.end()) return;
-  it->second.active_flag_codes.clear();
+  it->second.flag_codes.clear();
   for (const auto& [id, entry] : flags_) {
     if (entry.first != patient_id) continue;
     auto d = json::parse(entry.second);
-    if (d.ok()) policy::add_flag(it->second, *d, now_ms);
+    if (d.ok()) policy::add_flag(it->second, *d);
   }
 }
 
@@ -92,7 +99,6 @@ Status GovernanceState::refresh_locked(int64_t target_seq) {
     if (!patients) patients = std::make_shared<policy::PatientDirectory>(*base->patients);
   };
   int64_t seq = base->seq;
-  const int64_t now = fhir_time::now_ms();
   std::vector<std::string> flag_patients;
   for (;;) {
     auto changed = store_.changed_since(seq, kTrackedTypes, kBatch);
@@ -132,12 +138,12 @@ Status GovernanceState::refresh_locked(int64_t target_seq) {
     if (static_cast<int>(changed->size()) < kBatch) break;
   }
   if (patients)
-    for (const auto& p : flag_patients) recompute_flags(*patients, p, now);
+    for (const auto& p : flag_patients) recompute_flags(*patients, p);
   auto next = std::make_shared<GovernanceSnapshot>(*base);
   if (consents) next->consents = consents;
   if (patients) next->patients = patients;
   next->seq = std::max(seq, target_seq);
-  std::atomic_store(&snapshot_, std::shared_ptr<const GovernanceSnapshot>(next));
+  publish(std::move(next), consents || patients);
   return {};
 }
 

@@ -16,6 +16,7 @@
 #include "policy/consent.hpp"
 #include "policy/facts.hpp"
 #include "policy/policy.hpp"
+#include "policy/time_slot.hpp"
 #include "store/store.hpp"
 
 namespace fhirgw::app {
@@ -24,7 +25,12 @@ struct GovernanceSnapshot {
   std::shared_ptr<const policy::Policy> policy;
   std::shared_ptr<const policy::ConsentIndex> consents;
   std::shared_ptr<const policy::PatientDirectory> patients;
+  // When the clock alone changes a decision under this state.
+  std::shared_ptr<const policy::TimeBoundaries> boundaries;
   int64_t seq = 0;  // store change sequence the snapshot reflects
+  // Distinct for every snapshot a process makes (an address may be reused):
+  // what decisions kept from it are stamped with.
+  uint64_t generation = 0;
 };
 
 class GovernanceState {
@@ -45,7 +51,9 @@ class GovernanceState {
   Status refresh_locked(int64_t target_seq);
   // The state with every store change up to change_seq in it.
   Result<std::shared_ptr<const GovernanceSnapshot>> at_least(int64_t change_seq);
-  void recompute_flags(policy::PatientDirectory& dir, const std::string& patient_id, int64_t now_ms) const;
+  void recompute_flags(policy::PatientDirectory& dir, const std::string& patient_id) const;
+  // Publishes `next` with a new generation and its time boundaries.
+  void publish(std::shared_ptr<GovernanceSnapshot> next, bool boundaries_changed);
 
   store::Store& store_;
   std::mutex mu_;  // serialises refreshes; snapshots are read lock-free via shared_ptr copies

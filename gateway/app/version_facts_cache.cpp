@@ -18,6 +18,40 @@ void VersionEntry::keep_redacted(const std::vector<std::string>& hidden, std::sh
   if (redacted_.size() < kRedactions) redacted_.emplace_back(hidden, std::move(text));
 }
 
+bool VersionEntry::KeptDecision::matches(const ReadContext& c) const {
+  const Caller& who = *c.caller;
+  return generation == c.generation && slot == c.slot && interaction == c.interaction &&
+         scope_allows == c.scope_allows && caller.authenticated == who.authenticated && caller.kind == who.kind &&
+         caller.client_id == who.client_id && caller.organisation == who.organisation &&
+         caller.purpose == who.purpose && caller.roles == who.roles;
+}
+
+std::optional<rest::AccessDecision> VersionEntry::decision(const ReadContext& context) const {
+  std::lock_guard lock(mu_);
+  for (const auto& d : decisions_)
+    if (d.matches(context)) return d.decision;
+  return std::nullopt;
+}
+
+void VersionEntry::keep_decision(const ReadContext& context, rest::AccessDecision decision) {
+  KeptDecision kept{context.generation, context.slot, *context.caller, context.interaction, context.scope_allows,
+                    std::move(decision)};
+  kept.caller.scopes.clear();
+  kept.caller.token_id.clear();
+  std::lock_guard lock(mu_);
+  for (auto& d : decisions_)
+    if (d.matches(context) || d.generation != context.generation) {
+      d = std::move(kept);
+      return;
+    }
+  if (decisions_.size() < kDecisions) {
+    decisions_.push_back(std::move(kept));
+  } else {
+    decisions_[next_replaced_] = std::move(kept);
+    next_replaced_ = (next_replaced_ + 1) % kDecisions;
+  }
+}
+
 VersionFactsCache::VersionFactsCache(size_t capacity) : per_shard_(std::max<size_t>(1, capacity / kShards)) {}
 
 std::string VersionFactsCache::key(const store::Record& r) {

@@ -101,6 +101,11 @@ class ConsentIndex {
   // nullptr if the patient has no records.
   const std::vector<ConsentRecord>* for_patient(std::string_view patient_id) const;
   size_t size() const { return patient_of_.size(); }
+  template <class F>
+  void for_each_record(F&& f) const {
+    for (const auto& [patient, records] : by_patient_)
+      for (const auto& r : records) f(r);
+  }
 
  private:
   StringMap<std::vector<ConsentRecord>> by_patient_;

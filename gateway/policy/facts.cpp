@@ -112,12 +112,19 @@ PatientFacts patient_facts(const json::Value& p) {
   return f;
 }
 
-void add_flag(PatientFacts& patient, const json::Value& flag, int64_t now_ms) {
+void add_flag(PatientFacts& patient, const json::Value& flag) {
   if (json::get_string(flag, "status") != std::optional<std::string_view>("active")) return;
+  FlagCode bounds;
   if (const json::Value* period = json::get(flag, "period")) {
+    if (auto start = json::get_string(*period, "start")) {
+      auto r = fhir_time::parse(*start);
+      if (!r) return;
+      bounds.from_ms = r->lo_ms;
+    }
     if (auto end = json::get_string(*period, "end")) {
       auto r = fhir_time::parse(*end);
-      if (r && r->hi_ms <= now_ms) return;
+      if (!r) return;
+      bounds.until_ms = r->hi_ms;
     }
   }
   const json::Value* codings = json::get_path(flag, "code.coding");
@@ -125,7 +132,10 @@ void add_flag(PatientFacts& patient, const json::Value& flag, int64_t now_ms) {
   for (const auto& c : codings->GetArray()) {
     auto sys = json::get_string(c, "system");
     auto code = json::get_string(c, "code");
-    if (sys && code) patient.active_flag_codes.emplace_back(std::string(*sys), std::string(*code));
+    if (!sys || !code) continue;
+    FlagCode f = bounds;
+    f.code = {std::string(*sys), std::string(*code)};
+    patient.flag_codes.push_back(std::move(f));
   }
 }
 
@@ -156,8 +166,8 @@ bool in_cohort(const Cohort& cohort, const PatientFacts& patient, int64_t now_ms
     std::string sentence;
     switch (c.check) {
       case CohortCheck::has_active_flag: {
-        for (const auto& code : patient.active_flag_codes)
-          if (c.flag_codes.count(code)) holds = true;
+        for (const auto& f : patient.flag_codes)
+          if (f.active_at(now_ms) && c.flag_codes.count(f.code)) holds = true;
         if (why) sentence = holds ? "has an active flag in the listed codes" : "has no active flag with a listed code";
         break;
       }

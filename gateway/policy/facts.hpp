@@ -3,6 +3,7 @@
 // engine stays a pure function: the store's governance columns plus codes
 // for a resource, and the patient-level facts the cohort language reads.
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -21,12 +22,22 @@ struct ResourceFacts {
   std::string author_org;    // meta.tag author-organisation ("" = imported)
 };
 
+// A code of one of the patient's active Flags, with the Flag's period. The
+// cohort reads it at the decision's instant: a flag that ends (or starts)
+// later changes the cohort then, without any store change to prompt it.
+struct FlagCode {
+  Coding code;
+  int64_t from_ms = std::numeric_limits<int64_t>::min();
+  int64_t until_ms = std::numeric_limits<int64_t>::max();  // exclusive
+  bool active_at(int64_t now_ms) const { return now_ms >= from_ms && now_ms < until_ms; }
+};
+
 struct PatientFacts {
   std::string id;
   std::string controller;             // the patient's practice
   bool nhs_number_verified = false;
   std::string birth_date;             // FHIR date; "" unknown
-  std::vector<Coding> active_flag_codes;  // codes of the patient's active Flags
+  std::vector<FlagCode> flag_codes;   // codes of the patient's status-active Flags, with their periods
   bool confidential = false;          // the Patient resource itself is marked R or V (never readable by partners)
 };
 
@@ -38,8 +49,10 @@ using PatientDirectory = StringMap<PatientFacts>;
 ResourceFacts resource_facts(const json::Value& resource);
 // Patient facts from a Patient resource (flags are added with add_flag).
 PatientFacts patient_facts(const json::Value& patient);
-// Adds the codes of an active Flag (status active, period not ended at now_ms).
-void add_flag(PatientFacts& patient, const json::Value& flag, int64_t now_ms);
+// Adds the codes of a status-active Flag with its period (start inclusive,
+// end exclusive at the end of its precision). A period bound that cannot be
+// read makes the flag count for nothing: a flag can only widen a cohort.
+void add_flag(PatientFacts& patient, const json::Value& flag);
 
 // Whole years between a FHIR date (full precision) and the instant now_ms (UTC);
 // -1 if the date is missing or not a full date.

@@ -221,10 +221,10 @@ TEST_F(ReadLeaks, TotalsAndPagesCountOnlyVisibleResources) {
 
   // Patients: the count is exactly the visible ones, whatever the store holds.
   auto patients = ageuk().get("/Patient?_summary=count");
-  EXPECT_EQ(bundle_total(patients), 3) << "consenting, two withdrawing: " << show(patients);
+  EXPECT_EQ(bundle_total(patients), 4) << "consenting, two withdrawing, dissent-from: " << show(patients);
   auto trust_patients = trust().get("/Patient?_summary=count");
-  EXPECT_EQ(bundle_total(trust_patients), 5) << "consenting, without consent, young, two withdrawing: "
-                                              << show(trust_patients);
+  EXPECT_EQ(bundle_total(trust_patients), 7)
+      << "consenting, without consent, young, two withdrawing, frail-until, dissent-from: " << show(trust_patients);
 }
 
 TEST_F(ReadLeaks, NextLinksCannotBeReplayedByAnotherCaller) {
@@ -303,7 +303,7 @@ TEST_F(ReadLeaks, ChainedParametersOnlyMatchThroughVisibleResources) {
   if (r.status == 200) {
     for (const auto& ref : entry_refs(r, "match"))
       EXPECT_TRUE(ref == gw().id("consenting patient") || ref == gw().id("withdrawing patient") ||
-                  ref == gw().id("second withdrawing patient"))
+                  ref == gw().id("second withdrawing patient") || ref == gw().id("dissent-from patient"))
           << ref;
   } else {
     EXPECT_EQ(r.status, 400) << show(r);

@@ -213,6 +213,15 @@ std::vector<Seed> seed_resources() {
   add("second withdrawing permit", "Consent", "consent-permit-withdraw2", consent("consent-permit-withdraw2", "pat-withdraw2", "Y90002", true));
   add("second withdrawing careplan", "CarePlan", "cp-withdraw2", careplan("cp-withdraw2", "pat-withdraw2", "Y90002", "Second withdrawing plan"));
   add("withdrawing medication", "MedicationStatement", "ms-withdraw", medication("ms-withdraw", "pat-withdraw", "Y90002", "322236009", "Paracetamol 500mg tablets"));
+  // For the time-boundary tests: a young patient Age UK sees only while a
+  // frailty flag lasts, and an old one until a dissent's period starts (the
+  // flag and the dissent are written by the tests, with periods relative to now).
+  add("frail-until patient", "Patient", "pat-frail-until", patient("pat-frail-until", "Y90001", "9990000107", "01", "1992-02-02", "Frail-Until"));
+  add("frail-until permit", "Consent", "consent-permit-frail-until", consent("consent-permit-frail-until", "pat-frail-until", "Y90001", true));
+  add("frail-until careplan", "CarePlan", "cp-frail-until", careplan("cp-frail-until", "pat-frail-until", "Y90001", "Frail-until plan"));
+  add("dissent-from patient", "Patient", "pat-dissent-from", patient("pat-dissent-from", "Y90001", "9990000115", "01", "1942-06-06", "Dissent-From"));
+  add("dissent-from permit", "Consent", "consent-permit-dissent-from", consent("consent-permit-dissent-from", "pat-dissent-from", "Y90001", true));
+  add("dissent-from careplan", "CarePlan", "cp-dissent-from", careplan("cp-dissent-from", "pat-dissent-from", "Y90001", "Dissent-from plan"));
   // Paging: 12 visible to Age UK interleaved with 12 hidden ones, one category.
   for (int i = 0; i < 24; ++i) {
     char id[16];

@@ -103,3 +103,79 @@ TEST(VersionFactsCache, AVersionKeepsAFewRedactionsAtMost) {
   EXPECT_GT(kept, 0);
   EXPECT_LE(kept, 4);
 }
+
+// A kept decision answers only the exact context it was taken in: the same
+// governance snapshot, slot of time, caller (organisation, client, kind,
+// roles, purpose), interaction and scope verdict. Anything else is a miss,
+// so the engine decides afresh.
+TEST(VersionFactsCache, AKeptDecisionAnswersOnlyItsOwnContext) {
+  VersionFactsCache cache;
+  auto entry = cache.keep(VersionFactsCache::key(version("cp1", 1, "{}")), facts("p1"));
+  Caller ageuk;
+  ageuk.authenticated = true;
+  ageuk.client_id = "ageuk-app";
+  ageuk.organisation = "AGEUK1";
+  ageuk.kind = OrgKind::voluntary;
+  ageuk.roles = {"partner"};
+  ageuk.purpose = "CAREMGT";
+  ageuk.scopes = {"system/CarePlan.rs"};
+  const app::ReadContext context{7, {1000, 2000}, &ageuk, model::Interaction::read, true};
+  rest::AccessDecision permit;
+  permit.permit = true;
+  permit.agreement = "ageuk-frailty";
+  permit.hidden_fields = {"note"};
+  EXPECT_FALSE(entry->decision(context));
+  entry->keep_decision(context, permit);
+  auto kept = entry->decision(context);
+  ASSERT_TRUE(kept);
+  EXPECT_TRUE(kept->permit);
+  EXPECT_EQ(kept->agreement, "ageuk-frailty");
+  EXPECT_EQ(kept->hidden_fields, std::vector<std::string>{"note"});
+  // Another token with the same grant: scopes and token id are not engine inputs.
+  Caller same = ageuk;
+  same.scopes = {"system/*.rs"};
+  same.token_id = "other";
+  auto with_same = context;
+  with_same.caller = &same;
+  EXPECT_TRUE(entry->decision(with_same));
+
+  auto miss = [&](auto change) {
+    Caller who = ageuk;
+    app::ReadContext c = context;
+    c.caller = &who;
+    change(c, who);
+    return !entry->decision(c);
+  };
+  EXPECT_TRUE(miss([](app::ReadContext& c, Caller&) { c.generation = 8; }));
+  EXPECT_TRUE(miss([](app::ReadContext& c, Caller&) { c.slot = {2000, 3000}; }));
+  EXPECT_TRUE(miss([](app::ReadContext& c, Caller&) { c.interaction = model::Interaction::vread; }));
+  EXPECT_TRUE(miss([](app::ReadContext& c, Caller&) { c.scope_allows = false; }));
+  EXPECT_TRUE(miss([](app::ReadContext&, Caller& w) { w.organisation = "TRUST1"; }));
+  EXPECT_TRUE(miss([](app::ReadContext&, Caller& w) { w.client_id = "ageuk-flood"; }));
+  EXPECT_TRUE(miss([](app::ReadContext&, Caller& w) { w.kind = OrgKind::statutory; }));
+  EXPECT_TRUE(miss([](app::ReadContext&, Caller& w) { w.roles = {"partner", "ig-officer"}; }));
+  EXPECT_TRUE(miss([](app::ReadContext&, Caller& w) { w.purpose = "TREAT"; }));
+  EXPECT_TRUE(miss([](app::ReadContext&, Caller& w) { w.authenticated = false; }));
+
+  // A newer snapshot's decision replaces the older one's; a version keeps a few at most.
+  auto newer = context;
+  newer.generation = 8;
+  entry->keep_decision(newer, permit);
+  EXPECT_FALSE(entry->decision(context));
+  EXPECT_TRUE(entry->decision(newer));
+  std::vector<Caller> callers(10, ageuk);
+  int kept_count = 0;
+  for (size_t i = 0; i < callers.size(); ++i) {
+    callers[i].client_id = "client-" + std::to_string(i);
+    auto c = newer;
+    c.caller = &callers[i];
+    entry->keep_decision(c, permit);
+  }
+  for (auto& who : callers) {
+    auto c = newer;
+    c.caller = &who;
+    kept_count += entry->decision(c).has_value();
+  }
+  EXPECT_GT(kept_count, 0);
+  EXPECT_LE(kept_count, 4);
+}

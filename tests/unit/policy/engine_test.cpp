@@ -35,7 +35,7 @@ class Engine : public ::testing::Test {
     policy = testing::load_in(dir, testing::kBasePolicy);
     patients["old"] = {"old", "P1", true, "1940-03-01", {}};
     patients["young"] = {"young", "P1", true, "1990-03-01", {}};
-    patients["frail"] = {"frail", "P2", true, "1990-03-01", {{testing::kSct, "FRAIL"}}};
+    patients["frail"] = {"frail", "P2", true, "1990-03-01", {{{testing::kSct, "FRAIL"}}}};
     patients["unverified"] = {"unverified", "P1", false, "1940-03-01", {}};
     patients["dissenter"] = {"dissenter", "P1", true, "1940-03-01", {}};
     consents.upsert(testing::consent_record({.id = "old-permit", .patient = "old", .code_system = testing::kRead2, .code = "9Nd7.", .source = "P1"}));
@@ -364,10 +364,36 @@ TEST(ResourceFactsOf, ReadsGovernanceColumnsAndCodes) {
   auto pf = patient_facts(patient);
   EXPECT_EQ(pf.controller, "P2");
   EXPECT_TRUE(pf.nhs_number_verified);
-  add_flag(pf, *json::parse(R"({"resourceType":"Flag","status":"active","code":{"coding":[{"system":"http://snomed.info/sct","code":"FRAIL"}]}})"), 0);
-  add_flag(pf, *json::parse(R"({"resourceType":"Flag","status":"inactive","code":{"coding":[{"system":"http://snomed.info/sct","code":"OLD"}]}})"), 0);
-  add_flag(pf, *json::parse(R"({"resourceType":"Flag","status":"active","period":{"end":"1970-01-01"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"ENDED"}]}})"), testing::at("2025-01-01T00:00:00Z"));
-  EXPECT_THAT(pf.active_flag_codes, ElementsAre(Coding{testing::kSct, "FRAIL"}));
+  add_flag(pf, *json::parse(R"({"resourceType":"Flag","status":"active","code":{"coding":[{"system":"http://snomed.info/sct","code":"FRAIL"}]}})"));
+  add_flag(pf, *json::parse(R"({"resourceType":"Flag","status":"inactive","code":{"coding":[{"system":"http://snomed.info/sct","code":"OLD"}]}})"));
+  add_flag(pf, *json::parse(R"({"resourceType":"Flag","status":"active","period":{"start":"2025-03-01","end":"2025-06-30T12:00:00Z"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"SPRING"}]}})"));
+  add_flag(pf, *json::parse(R"({"resourceType":"Flag","status":"active","period":{"start":"soon"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"UNREADABLE"}]}})"));
+  ASSERT_EQ(pf.flag_codes.size(), 2u);
+  EXPECT_EQ(pf.flag_codes[0].code, (Coding{testing::kSct, "FRAIL"}));
+  EXPECT_EQ(pf.flag_codes[1].code, (Coding{testing::kSct, "SPRING"}));
+  // A flag counts within its period only: from its start's first instant to its end's last.
+  const FlagCode& spring = pf.flag_codes[1];
+  EXPECT_FALSE(spring.active_at(testing::at("2025-02-28T23:59:59Z")));
+  EXPECT_TRUE(spring.active_at(testing::at("2025-03-01T00:00:00Z")));
+  EXPECT_TRUE(spring.active_at(testing::at("2025-06-30T12:00:00Z")));
+  EXPECT_FALSE(spring.active_at(testing::at("2025-06-30T12:00:01Z")));
+  EXPECT_TRUE(pf.flag_codes[0].active_at(0));
+}
+
+// A cohort by flag follows the flag's period at the decision's instant: a
+// flag that ends later takes the patient out of the cohort then.
+TEST(Cohort, FlagCountsOnlyWithinItsPeriod) {
+  PatientFacts pf;
+  pf.id = "p1";
+  add_flag(pf, *json::parse(R"({"resourceType":"Flag","status":"active","period":{"start":"2025-03-01","end":"2025-06-30"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"FRAIL"}]}})"));
+  Cohort cohort;
+  CohortCondition frail;
+  frail.check = CohortCheck::has_active_flag;
+  frail.flag_codes = {{testing::kSct, "FRAIL"}};
+  cohort.conditions.push_back(frail);
+  EXPECT_FALSE(in_cohort(cohort, pf, testing::at("2025-02-28T12:00:00Z")));
+  EXPECT_TRUE(in_cohort(cohort, pf, testing::at("2025-06-30T23:59:59Z")));
+  EXPECT_FALSE(in_cohort(cohort, pf, testing::at("2025-07-01T00:00:00Z")));
 }
 
 TEST(Age, WholeYearsOnFullDatesOnly) {

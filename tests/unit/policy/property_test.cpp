@@ -12,6 +12,7 @@
 #include <set>
 
 #include "policy/engine.hpp"
+#include "policy/time_slot.hpp"
 #include "policy_test_support.hpp"
 
 namespace fhirgw::policy {
@@ -53,6 +54,7 @@ const std::vector<std::string> kPurposes = {"TREAT", "CAREMGT", "ETREAT"};
 const std::vector<std::string> kTypes = {"Patient", "CarePlan", "Flag", "QuestionnaireResponse", "MedicationStatement", "Consent"};
 const std::vector<int64_t> kNows = {testing::at("2025-06-01T10:00:00Z"), testing::at("2025-08-15T23:30:00Z"),
                                     testing::at("2026-06-01T00:00:00Z")};
+const std::vector<int64_t> kFlagTimes = {testing::at("2025-07-01T00:00:00Z"), testing::at("2026-01-01T00:00:00Z")};
 
 struct Gen {
   std::mt19937 rng;
@@ -176,6 +178,9 @@ std::string consent_resource(const Spec& s) {
 World random_world(Gen& g) {
   World w;
   w.policy = random_policy(g);
+  // Flag periods draw from their own stream (seeded from g's state, which it
+  // leaves as it is), so the rest of the world is as before.
+  Gen periods(static_cast<uint32_t>(std::mt19937(g.rng)()) ^ 0x9e3779b9u);
   for (int i = 0; i < 12; ++i) {
     PatientFacts p;
     p.id = "p" + std::to_string(i);
@@ -190,7 +195,13 @@ World random_world(Gen& g) {
       p.birth_date = buf;
     }
     for (const char* f : {"F1", "F2", "X"})
-      if (g.chance(0.25)) p.active_flag_codes.push_back({kSct, f});
+      if (g.chance(0.25)) {
+        FlagCode code{{kSct, f}};
+        // Periods that start or end between the decisions' instants (kNows).
+        if (periods.chance(0.3)) code.from_ms = periods.pick(kFlagTimes);
+        if (periods.chance(0.3)) code.until_ms = periods.pick(kFlagTimes);
+        p.flag_codes.push_back(code);
+      }
     w.patients[p.id] = p;
   }
   int consent_no = 0;
@@ -292,7 +303,8 @@ bool ref_cohort(const Cohort& c, const PatientFacts& p, int64_t now) {
   for (const auto& cond : c.conditions) {
     bool ok = false;
     if (cond.check == CohortCheck::has_active_flag) {
-      for (const auto& f : p.active_flag_codes) ok = ok || cond.flag_codes.count(f) > 0;
+      for (const auto& f : p.flag_codes)
+        ok = ok || (f.from_ms <= now && now < f.until_ms && cond.flag_codes.count(f.code) > 0);
     } else {
       int age = ref_age(p.birth_date, now);
       ok = age >= 0 && (cond.check == CohortCheck::min_age ? age >= cond.years : age <= cond.years);
@@ -501,6 +513,80 @@ TEST(PolicyProperties, DecideAgreesWithTheReferenceEvaluator) {
     if (std::string(rule) == "policy") continue;  // random policies are always loaded; covered in engine_test
     EXPECT_TRUE(rules_seen.count(rule)) << rule;
   }
+}
+
+// What the gateway relies on to keep a decision (app/version_facts_cache):
+// within one slot of time, every read decision is the same at every instant.
+// Instants are drawn around every boundary (just before, at, just after) and
+// at the usual decision times; each is compared with the first and last
+// instants of its slot and one between.
+TEST(PolicyProperties, DecisionsHoldForTheirWholeTimeSlot) {
+  Gen g(1107);
+  size_t compared = 0, changes_at_boundaries = 0;
+  auto same = [](const Decision& a, const Decision& b) {
+    return a.permit == b.permit && a.rule == b.rule && a.agreement == b.agreement &&
+           a.hidden_fields == b.hidden_fields && a.reason() == b.reason();
+  };
+  for (int world_no = 0; world_no < 60; ++world_no) {
+    World w = random_world(g);
+    const TimeBoundaries boundaries = TimeBoundaries::of(w.policy, w.index, w.patients);
+    std::vector<int64_t> instants = kNows;
+    for (int64_t t : {testing::at("2025-02-01T00:00:00Z"), testing::at("2026-01-01T00:00:00Z"),
+                      testing::at("2025-07-01T00:00:00Z")})
+      for (int64_t d : {-1, 0, 1}) instants.push_back(t + d);
+    for (int q = 0; q < 6; ++q) {
+      Request r = random_request(g);
+      if (r.interaction == model::Interaction::create || r.interaction == model::Interaction::update) continue;
+      for (int64_t now : instants) {
+        const TimeSlot slot = boundaries.slot(now);
+        ASSERT_TRUE(slot.contains(now));
+        const int64_t inside = slot.from_ms + static_cast<int64_t>(g.below(static_cast<size_t>(slot.until_ms - slot.from_ms)));
+        for (const auto& res : w.resources) {
+          const PatientFacts* patient = lookup(w, res.patient_id);
+          Request at = r;
+          at.now_ms = now;
+          const Decision d = decide(w.policy, w.index, at, res, patient);
+          for (int64_t other : {slot.from_ms, slot.until_ms - 1, inside}) {
+            at.now_ms = other;
+            ASSERT_TRUE(same(d, decide(w.policy, w.index, at, res, patient)))
+                << "world " << world_no << " " << res.type << "/" << res.id << " at " << now << " and " << other;
+            ++compared;
+          }
+          at.now_ms = slot.until_ms;  // the next slot may differ (not vacuous: some do)
+          changes_at_boundaries += !same(d, decide(w.policy, w.index, at, res, patient));
+        }
+      }
+    }
+  }
+  std::cout << "slots: " << compared << " comparisons, " << changes_at_boundaries << " changes at a slot's end\n";
+  EXPECT_GT(changes_at_boundaries, 0u);
+}
+
+TEST(TimeSlots, BoundariesSplitTheDayAndEachPeriod) {
+  Policy p;
+  Agreement a;
+  a.valid_from_ms = testing::at("2025-01-01T00:00:00Z");
+  a.valid_until_ms = testing::at("2026-01-01T00:00:00Z");
+  p.agreements.push_back(a);
+  ConsentIndex consents;
+  consents.upsert(testing::consent_record({.id = "c1", .patient = "p1", .provision = "deny",
+                                           .start = "2025-06-01T09:30:00Z", .source = "P1"}));
+  PatientDirectory patients;
+  patients["p1"].id = "p1";
+  add_flag(patients["p1"], *json::parse(R"({"resourceType":"Flag","status":"active","period":{"end":"2025-06-01T15:00:00Z"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"F"}]}})"));
+  const TimeBoundaries b = TimeBoundaries::of(p, consents, patients);
+  // Midnight, the dissent's start, the flag's end (exclusive after its last second), midnight.
+  EXPECT_EQ(b.slot(testing::at("2025-06-01T08:00:00Z")),
+            (TimeSlot{testing::at("2025-06-01T00:00:00Z"), testing::at("2025-06-01T09:30:00Z")}));
+  EXPECT_EQ(b.slot(testing::at("2025-06-01T09:30:00Z")),
+            (TimeSlot{testing::at("2025-06-01T09:30:00Z"), testing::at("2025-06-01T15:00:01Z")}));
+  EXPECT_EQ(b.slot(testing::at("2025-06-01T20:00:00Z")),
+            (TimeSlot{testing::at("2025-06-01T15:00:01Z"), testing::at("2025-06-02T00:00:00Z")}));
+  // The agreement's end, at midnight: a day of its own either side.
+  EXPECT_EQ(b.slot(testing::at("2025-12-31T23:59:59Z")),
+            (TimeSlot{testing::at("2025-12-31T00:00:00Z"), testing::at("2026-01-01T00:00:00Z")}));
+  EXPECT_EQ(b.slot(testing::at("1969-12-31T12:00:00Z")),
+            (TimeSlot{testing::at("1969-12-31T00:00:00Z"), testing::at("1970-01-01T00:00:00Z")}));
 }
 
 TEST(PolicyProperties, CreateAgreesWithTheReferenceEvaluator) {
