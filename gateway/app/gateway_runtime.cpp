@@ -155,6 +155,10 @@ Result<std::unique_ptr<GatewayRuntime>> GatewayRuntime::create(const GatewayConf
 
 GatewayRuntime::~GatewayRuntime() { shutdown(); }
 
+void GatewayRuntime::deliver_audit_completions(std::function<void(std::function<void()>)> delivery) {
+  if (trail_) trail_->deliver_with(std::move(delivery));
+}
+
 Status GatewayRuntime::set_base_url(const std::string& url) {
   base_url_ = url;
   service_->set_base_url(url);

@@ -40,6 +40,9 @@ class GatewayRuntime {
   void start_background();  // inbox watcher and other periodic work
   Status reload();          // SIGHUP: policy and client registrations, keeping the old ones if invalid
   void shutdown();
+  // Where audited responses are released once their entry is durable (see
+  // audit::AuditTrail::deliver_with); null: on the audit flusher.
+  void deliver_audit_completions(std::function<void(std::function<void()>)> delivery);
 
  private:
   GatewayRuntime() = default;

@@ -44,6 +44,8 @@ int run_serve(const GatewayConfig& config) {
     std::cerr << "fhir-gateway: " << s.error().message() << "\n";
     return 2;
   }
+  // A commit's responses go back to the I/O threads as one job.
+  rt.deliver_audit_completions([&server](std::function<void()> job) { server.post(std::move(job)); });
   rt.start_background();
   // Ready until shutdown begins: load balancers stop sending new work first.
   std::atomic<bool> accepting{true};
@@ -69,6 +71,7 @@ int run_serve(const GatewayConfig& config) {
                json::quoted(rt.store_name()));
   std::cout << "fhir-gateway ready at " << rt.base_url() << std::endl;
   server.run();
+  rt.deliver_audit_completions(nullptr);  // the I/O threads have stopped
   // Wake the signal thread if the server stopped for another reason.
   if (!signal_thread_done) pthread_kill(signal_thread.native_handle(), SIGTERM);
   signal_thread.join();

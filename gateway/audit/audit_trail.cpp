@@ -61,6 +61,33 @@ int64_t AuditTrail::entries() const {
 }
 
 void AuditTrail::submit(const AuditRecord& record, std::function<void(Status)> done) {
+  enqueue(record, std::move(done), true);
+}
+
+void AuditTrail::deliver_with(Delivery delivery) {
+  std::lock_guard lock(delivery_mu_);
+  delivery_ = std::move(delivery);
+}
+
+void AuditTrail::complete(std::deque<Pending>& batch, const Status& result) {
+  std::vector<std::function<void(Status)>> deliverable;
+  for (auto& p : batch) {
+    if (p.deliverable) deliverable.push_back(std::move(p.done));
+    else p.done(result);
+  }
+  if (deliverable.empty()) return;
+  std::unique_lock lock(delivery_mu_);
+  if (!delivery_) {
+    lock.unlock();
+    for (auto& done : deliverable) done(result);
+    return;
+  }
+  delivery_([deliverable = std::move(deliverable), result]() {
+    for (auto& done : deliverable) done(result);
+  });
+}
+
+void AuditTrail::enqueue(const AuditRecord& record, std::function<void(Status)> done, bool deliverable) {
   bool refused = false, wake = false;
   store::AuditRow row = to_row(record, fhir_time::now_ms(), 0);
   {
@@ -68,7 +95,7 @@ void AuditTrail::submit(const AuditRecord& record, std::function<void(Status)> d
     if (stopping_) {
       refused = true;
     } else {
-      queue_.push_back({std::move(row), std::move(done)});
+      queue_.push_back({std::move(row), std::move(done), deliverable});
       // Only the first entry (the flusher sleeps on an empty queue) and a full
       // batch need a wake-up; while holding, the flusher waits for expectations.
       wake = queue_.size() == 1 || queue_.size() == kFullBatch;
@@ -103,12 +130,15 @@ Status AuditTrail::record(const AuditRecord& record) {
   std::condition_variable cv;
   bool finished = false;
   Status result;
-  submit(record, [&](Status s) {
-    std::lock_guard lock(m);
-    result = std::move(s);
-    finished = true;
-    cv.notify_one();
-  });
+  enqueue(
+      record,
+      [&](Status s) {
+        std::lock_guard lock(m);
+        result = std::move(s);
+        finished = true;
+        cv.notify_one();
+      },
+      false);
   std::unique_lock lock(m);
   cv.wait(lock, [&] { return finished; });
   return result;
@@ -151,7 +181,7 @@ void AuditTrail::flush_loop() {
       next_seq_ = rows.back().seq + 1;
       last_hash_ = rows.back().hash;
     }
-    for (auto& p : batch) p.done(result);
+    complete(batch, result);
   }
 }
 

@@ -457,6 +457,8 @@ void Server::stop() {
   });
 }
 
+void Server::post(std::function<void()> job) { net::post(impl_->ioc, std::move(job)); }
+
 std::string Server::base_url() const {
   std::string host = impl_->config.host;
   if (host.find(':') != std::string::npos) host = "[" + host + "]";

@@ -49,6 +49,8 @@ class Server {
   // Graceful: stop accepting, let in-flight requests finish, close idle ones.
   // Safe to call from any thread or a signal handler context via asio.
   void stop();
+  // Runs `job` on one of the I/O threads (from any thread).
+  void post(std::function<void()> job);
   std::string base_url() const;
   bool tls() const;
 

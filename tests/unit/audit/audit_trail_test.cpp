@@ -7,6 +7,8 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <mutex>
 #include <thread>
 
 #include "core/json.hpp"
@@ -458,4 +460,43 @@ TEST_F(GroupCommit, AHeldCommitGoesWhenTheHoldRunsOut) {
   auto never_submits = t.expect();  // e.g. a request stuck on a slow search
   wait_for(*submit_flagged(t, 1));  // committed although the expectation is still held
   EXPECT_EQ(t.committed_entries(), 1);
+}
+
+// With a delivery (the server's I/O threads), a commit's completions arrive
+// as one job, after the entries are durable; record() never depends on it
+// (it may run where no I/O thread is left), and without one they run at once.
+TEST_F(GroupCommit, ACommitsCompletionsAreDeliveredAsOneJob) {
+  auto& t = open_trail(std::chrono::hours(1));
+  std::mutex mu;
+  std::vector<std::function<void()>> jobs;
+  t.deliver_with([&](std::function<void()> job) {
+    std::lock_guard lock(mu);
+    jobs.push_back(std::move(job));
+  });
+  auto in_progress = t.expect();
+  auto first = submit_flagged(t, 1);
+  auto second = submit_flagged(t, 2);
+  auto third = submit_flagged(t, 3);
+  in_progress.reset();
+  while (t.commits() == 0) std::this_thread::yield();
+  std::vector<std::function<void()>> delivered;
+  while (delivered.empty()) {
+    std::this_thread::yield();
+    std::lock_guard lock(mu);
+    delivered.swap(jobs);
+  }
+  ASSERT_EQ(delivered.size(), 1u);  // one job for the commit's three completions
+  EXPECT_FALSE(first->load());      // not run until the job is
+  delivered.front()();
+  EXPECT_TRUE(first->load());
+  EXPECT_TRUE(second->load());
+  EXPECT_TRUE(third->load());
+  // record() completes on the flusher, whatever the delivery does with jobs.
+  EXPECT_TRUE(t.record(sample(4)).ok());
+  EXPECT_EQ(t.committed_entries(), 4);
+  // Without a delivery, completions run as soon as the commit is done.
+  t.deliver_with(nullptr);
+  wait_for(*submit_flagged(t, 5));
+  std::lock_guard lock(mu);
+  EXPECT_TRUE(jobs.empty());
 }
