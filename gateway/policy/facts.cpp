@@ -143,12 +143,10 @@ int age_in_years(const std::string& birth_date, int64_t now_ms) {
   if (birth_date.size() != 10) return -1;
   auto r = fhir_time::parse(birth_date);
   if (!r || r->precision != fhir_time::Precision::day) return -1;
-  const int64_t day_ms = 86400000;
-  auto floor_div = [](int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); };
   int by, ny;
   unsigned bm, bd, nm, nd;
-  civil_from_days(floor_div(r->lo_ms, day_ms), by, bm, bd);
-  civil_from_days(floor_div(now_ms, day_ms), ny, nm, nd);
+  civil_from_days(utc_day(r->lo_ms), by, bm, bd);
+  civil_from_days(utc_day(now_ms), ny, nm, nd);
   int age = ny - by;
   if (nm < bm || (nm == bm && nd < bd)) --age;
   return age;

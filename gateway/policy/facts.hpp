@@ -57,6 +57,10 @@ void add_flag(PatientFacts& patient, const json::Value& flag);
 // Whole years between a FHIR date (full precision) and the instant now_ms (UTC);
 // -1 if the date is missing or not a full date.
 int age_in_years(const std::string& birth_date, int64_t now_ms);
+// The UTC day an instant falls in (days since 1970-01-01, floored): the day
+// age_in_years counts, so an age can change only when it does.
+inline constexpr int64_t kDayMs = 86'400'000;
+inline int64_t utc_day(int64_t ms) { return ms / kDayMs - ((ms % kDayMs != 0) && (ms < 0)); }
 
 // Whether the patient is in the cohort; `why` (optional) gets a sentence.
 bool in_cohort(const Cohort& cohort, const PatientFacts& patient, int64_t now_ms, std::string* why = nullptr);

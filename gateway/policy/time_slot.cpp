@@ -6,11 +6,8 @@
 namespace fhirgw::policy {
 
 namespace {
-constexpr int64_t kDayMs = 86'400'000;
 constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-
-int64_t floor_div(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 }  // namespace
 
 TimeBoundaries TimeBoundaries::of(const Policy& policy, const ConsentIndex& consents,
@@ -39,7 +36,7 @@ TimeBoundaries TimeBoundaries::of(const Policy& policy, const ConsentIndex& cons
 
 TimeSlot TimeBoundaries::slot(int64_t now_ms) const {
   // Ages change at UTC midnight (age_in_years counts UTC days).
-  const int64_t day = floor_div(now_ms, kDayMs);
+  const int64_t day = utc_day(now_ms);
   TimeSlot s{day * kDayMs, now_ms > kMax - kDayMs ? kMax : (day + 1) * kDayMs};
   // The first boundary after now ends the slot; the last one at or before it starts it.
   auto next = std::upper_bound(at_.begin(), at_.end(), now_ms);
