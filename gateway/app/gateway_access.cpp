@@ -145,16 +145,16 @@ Result<std::vector<policy::ResourceFacts>> GatewayAccess::all_facts(store::Store
   return out;
 }
 
-// FHIRGW_BENCH_NO_ENFORCEMENT exists only in the benchmark build
-// (tests/bench/run-governance-bench.sh): authentication stays, while policy
-// and audit are skipped, so their cost can be measured. CMake refuses to
-// install or test a binary built with it.
-#ifdef FHIRGW_BENCH_NO_ENFORCEMENT
+// FHIRGW_BENCH_SKIP_POLICY and FHIRGW_BENCH_SKIP_AUDIT exist only in the
+// benchmark-only gateways (gateway/app/CMakeLists.txt): authentication stays,
+// while policy, or policy and audit, are skipped so that their cost can be
+// measured (tests/bench/run-governance-bench.sh).
+#ifdef FHIRGW_BENCH_SKIP_POLICY
 search::Visibility GatewayAccess::visibility(const Caller&, const std::string&, model::Interaction) {
   return search::Visibility::everything();
 }
 rest::AccessDecision GatewayAccess::check_read(const Caller&, model::Interaction, const store::Record&, rest::ReadUse) {
-  return {true, {}, "bench", "bench", "enforcement off (benchmark build)"};
+  return {true, {}, "bench", "bench", "enforcement off (benchmark build)", nullptr};
 }
 #else
 search::Visibility GatewayAccess::visibility(const Caller& caller, const std::string& type,
@@ -287,7 +287,7 @@ void GatewayAccess::stamp_write(const Caller& caller, json::Value& resource, jso
 
 bool GatewayAccess::queues_write_back(const Caller& caller) const { return caller.has_role("partner"); }
 
-#ifdef FHIRGW_BENCH_NO_ENFORCEMENT
+#ifdef FHIRGW_BENCH_SKIP_AUDIT
 Status GatewayAccess::audit(const rest::AuditRecord&) { return {}; }
 void GatewayAccess::audit_async(const rest::AuditRecord&, std::function<void(Status)> done) { done({}); }
 std::shared_ptr<void> GatewayAccess::audit_expected() { return nullptr; }
