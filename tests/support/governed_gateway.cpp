@@ -167,10 +167,18 @@ std::vector<Seed> seed_resources() {
   auto add = [&](std::string role, std::string type, std::string id, std::string json) {
     s.push_back({std::move(role), std::move(type), std::move(id), std::move(json)});
   };
+  // A patient with a consent permit and a care plan, seeded as "<who> patient",
+  // "<who> permit" and "<who> careplan" (pat-, consent-permit- and cp-<suffix>).
+  auto consented = [&](const std::string& who, const std::string& suffix, const std::string& practice,
+                       const std::string& nhs, const std::string& verification, const std::string& birth,
+                       const std::string& family, const std::string& plan_title) {
+    const std::string pat = "pat-" + suffix, permit = "consent-permit-" + suffix, plan = "cp-" + suffix;
+    add(who + " patient", "Patient", pat, patient(pat, practice, nhs, verification, birth, family));
+    add(who + " permit", "Consent", permit, consent(permit, pat, practice, true));
+    add(who + " careplan", "CarePlan", plan, careplan(plan, pat, practice, plan_title));
+  };
   // Visible to both partners.
-  add("consenting patient", "Patient", "pat-consent", patient("pat-consent", "Y90001", "9990000018", "01", "1940-05-01", "Consenting"));
-  add("consenting permit", "Consent", "consent-permit-consent", consent("consent-permit-consent", "pat-consent", "Y90001", true));
-  add("consenting careplan", "CarePlan", "cp-consent", careplan("cp-consent", "pat-consent", "Y90001", "Frailty care plan"));
+  consented("consenting", "consent", "Y90001", "9990000018", "01", "1940-05-01", "Consenting", "Frailty care plan");
   add("ageuk careplan", "CarePlan", "cp-ageuk", careplan("cp-ageuk", "pat-consent", "Y90001", "Age UK support plan", "AGEUK1"));
   add("consenting medication", "MedicationStatement", "ms-consent", medication("ms-consent", "pat-consent", "Y90001", "322236009", "Paracetamol 500mg tablets"));
   add("consenting flag", "Flag", "flag-consent", flag("flag-consent", "pat-consent", "Y90001"));
@@ -193,35 +201,21 @@ std::vector<Seed> seed_resources() {
   add("patient without consent", "Patient", "pat-noconsent", patient("pat-noconsent", "Y90002", "9990000034", "01", "1942-07-08", "Noconsent"));
   add("careplan without consent", "CarePlan", "cp-noconsent", careplan("cp-noconsent", "pat-noconsent", "Y90002", "Implied plan"));
   // NHS number not verified: hidden from Age UK (verification required).
-  add("unverified patient", "Patient", "pat-unverified", patient("pat-unverified", "Y90001", "9990000042", "02", "1939-09-09", "Unverified"));
-  add("unverified permit", "Consent", "consent-permit-unverified", consent("consent-permit-unverified", "pat-unverified", "Y90001", true));
-  add("unverified careplan", "CarePlan", "cp-unverified", careplan("cp-unverified", "pat-unverified", "Y90001", "Unverified plan"));
+  consented("unverified", "unverified", "Y90001", "9990000042", "02", "1939-09-09", "Unverified", "Unverified plan");
   // Outside Age UK's cohort (under 65, not frail).
-  add("young patient", "Patient", "pat-young", patient("pat-young", "Y90001", "9990000069", "01", "1990-01-01", "Young"));
-  add("young permit", "Consent", "consent-permit-young", consent("consent-permit-young", "pat-young", "Y90001", true));
-  add("young careplan", "CarePlan", "cp-young", careplan("cp-young", "pat-young", "Y90001", "Young plan"));
+  consented("young", "young", "Y90001", "9990000069", "01", "1990-01-01", "Young", "Young plan");
   // A practice no agreement covers: hidden from everyone.
-  add("unknown practice patient", "Patient", "pat-elsewhere", patient("pat-elsewhere", "Y88888", "9990000077", "01", "1938-03-03", "Elsewhere"));
-  add("unknown practice permit", "Consent", "consent-permit-elsewhere", consent("consent-permit-elsewhere", "pat-elsewhere", "Y88888", true));
-  add("unknown practice careplan", "CarePlan", "cp-elsewhere", careplan("cp-elsewhere", "pat-elsewhere", "Y88888", "Elsewhere plan"));
+  consented("unknown practice", "elsewhere", "Y88888", "9990000077", "01", "1938-03-03", "Elsewhere", "Elsewhere plan");
   // Visible until the withdrawal test records a dissent (cp-withdraw gets a second version).
-  add("withdrawing patient", "Patient", "pat-withdraw", patient("pat-withdraw", "Y90002", "9990000050", "01", "1943-04-04", "Withdrawing"));
-  add("withdrawing permit", "Consent", "consent-permit-withdraw", consent("consent-permit-withdraw", "pat-withdraw", "Y90002", true));
-  add("withdrawing careplan", "CarePlan", "cp-withdraw", careplan("cp-withdraw", "pat-withdraw", "Y90002", "Withdrawing plan"));
+  consented("withdrawing", "withdraw", "Y90002", "9990000050", "01", "1943-04-04", "Withdrawing", "Withdrawing plan");
   // A second withdrawing patient, for the multi-instance test (tests share one gateway).
-  add("second withdrawing patient", "Patient", "pat-withdraw2", patient("pat-withdraw2", "Y90002", "0999000063", "01", "1941-05-05", "Withdrawing-Two"));
-  add("second withdrawing permit", "Consent", "consent-permit-withdraw2", consent("consent-permit-withdraw2", "pat-withdraw2", "Y90002", true));
-  add("second withdrawing careplan", "CarePlan", "cp-withdraw2", careplan("cp-withdraw2", "pat-withdraw2", "Y90002", "Second withdrawing plan"));
+  consented("second withdrawing", "withdraw2", "Y90002", "0999000063", "01", "1941-05-05", "Withdrawing-Two", "Second withdrawing plan");
   add("withdrawing medication", "MedicationStatement", "ms-withdraw", medication("ms-withdraw", "pat-withdraw", "Y90002", "322236009", "Paracetamol 500mg tablets"));
   // For the time-boundary tests: a young patient Age UK sees only while a
   // frailty flag lasts, and an old one until a dissent's period starts (the
   // flag and the dissent are written by the tests, with periods relative to now).
-  add("frail-until patient", "Patient", "pat-frail-until", patient("pat-frail-until", "Y90001", "9990000107", "01", "1992-02-02", "Frail-Until"));
-  add("frail-until permit", "Consent", "consent-permit-frail-until", consent("consent-permit-frail-until", "pat-frail-until", "Y90001", true));
-  add("frail-until careplan", "CarePlan", "cp-frail-until", careplan("cp-frail-until", "pat-frail-until", "Y90001", "Frail-until plan"));
-  add("dissent-from patient", "Patient", "pat-dissent-from", patient("pat-dissent-from", "Y90001", "9990000115", "01", "1942-06-06", "Dissent-From"));
-  add("dissent-from permit", "Consent", "consent-permit-dissent-from", consent("consent-permit-dissent-from", "pat-dissent-from", "Y90001", true));
-  add("dissent-from careplan", "CarePlan", "cp-dissent-from", careplan("cp-dissent-from", "pat-dissent-from", "Y90001", "Dissent-from plan"));
+  consented("frail-until", "frail-until", "Y90001", "9990000107", "01", "1992-02-02", "Frail-Until", "Frail-until plan");
+  consented("dissent-from", "dissent-from", "Y90001", "9990000115", "01", "1942-06-06", "Dissent-From", "Dissent-from plan");
   // Paging: 12 visible to Age UK interleaved with 12 hidden ones, one category.
   for (int i = 0; i < 24; ++i) {
     char id[16];
